@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""
+The template's two commands, needing only python3 (3.10+) and pip:
+
+    python3 dev.py demo           bake the default provider and run its example DAG end to end
+    python3 dev.py test [ARGS]    run every test of the template (ARGS go to pytest)
+
+Both first make .venv beside this file and install requirements-dev.txt into it
+(with uv, which pip installs; about a minute the first time, skipped when nothing changed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+REQUIREMENTS = ROOT / "requirements-dev.txt"
+DEMO_DIR = ROOT / "build" / "demo"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def run(*command: object, **kwargs) -> None:
+    """Run a command, echoing it, and stop with its exit code if it fails."""
+    printable = " ".join(str(part) for part in command)
+    print(f"+ {printable}", flush=True)
+    completed = subprocess.run([str(part) for part in command], **kwargs)
+    if completed.returncode != 0:
+        raise SystemExit(completed.returncode)
+
+
+def ensure_environment() -> None:
+    """Create .venv and install the requirements, unless they are already installed as listed."""
+    if sys.version_info < (3, 10):
+        raise SystemExit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
+    stamp = VENV / ".requirements.sha256"
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if PYTHON.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        print(f"Creating {VENV}", flush=True)
+        try:
+            venv.create(VENV, with_pip=True)
+        except Exception as error:  # ensurepip missing, as on some Debian-based systems
+            shutil.rmtree(VENV, ignore_errors=True)
+            raise SystemExit(
+                f"Could not create {VENV}: {error}. On Debian or Ubuntu, install python3-venv first."
+            ) from None
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv")
+    run(PYTHON, "-m", "uv", "pip", "install", "--python", PYTHON, "-r", REQUIREMENTS)
+    stamp.write_text(wanted)
+
+
+def demo() -> int:
+    """Bake the provider with the default answers into build/demo and run its demo.py."""
+    ensure_environment()
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    DEMO_DIR.mkdir(parents=True)
+    run(BIN / "cookiecutter", "--no-input", "--output-dir", DEMO_DIR, ROOT)
+    (project,) = DEMO_DIR.iterdir()
+    run(PYTHON, "-m", "uv", "pip", "install", "--python", PYTHON, "--quiet", "-e", project)
+    run(PYTHON, project / "demo.py", cwd=project)
+    print(f"\nThe baked project is in {project}; its README says how to adapt and publish it.")
+    return 0
+
+
+def test(pytest_args: list[str]) -> int:
+    """Run the template's test suite, which bakes projects and runs their own suites."""
+    ensure_environment()
+    return subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"demo", "test"}:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    return demo() if argv[0] == "demo" else test(argv[1:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,143 @@
+"""Refuse answers that would bake a broken provider, before anything is written.
+
+Each problem is reported as one line that names the question, the value given and
+what is allowed; cookiecutter then removes the half-made output directory.
+"""
+
+import json
+import keyword
+import re
+import sys
+import unicodedata
+from urllib.parse import urlsplit
+
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+
+DISTRIBUTION_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MODULE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Names shown to humans also appear in docstrings and comments, where a backslash or
+# a double quote could end or change the text; other printable characters are fine.
+HUMAN_NAME = re.compile(r"^[^\W_][\w .,&'+()/-]*$")
+CLASS_PREFIX = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+CONNECTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+# PEP 440 public versions without epochs or local parts, which PyPI refuses anyway.
+VERSION = re.compile(r"^\d+(?:\.\d+)*(?:(?:a|b|rc)\d+)?(?:\.post\d+)?(?:\.dev\d+)?$")
+EMAIL = re.compile(r"^[^@\s\"'\\<>]+@[^@\s\"'\\<>]+\.[^@\s\"'\\<>]+$")
+ENDPOINT = re.compile(r"^/[A-Za-z0-9._~%/:@+-]*$")
+URL_SAFE = re.compile(r"^[A-Za-z0-9._~%/:@+\-\[\]]+$")
+# Modules a provider must not shadow: its own dependencies and the test package.
+TAKEN_MODULES = {"airflow", "pandas", "requests", "urllib3", "setuptools", "tests", "test"}
+
+
+def problem(question, value, allowed):
+    """Format one refusal the same way for every question."""
+    return f"{question}: {value!r} is not allowed; {allowed}."
+
+
+def check_free_text(question, value):
+    """Free text may hold any printable character, but must fit on one line."""
+    if not value.strip():
+        return problem(question, value, "give a non-empty text")
+    for char in value:
+        if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"}:
+            return problem(
+                question,
+                value,
+                f"use printable characters on one line (found {unicodedata.name(char, hex(ord(char)))})",
+            )
+    return None
+
+
+def check_pattern(question, value, pattern, allowed):
+    """A structured answer must match its pattern in full."""
+    return None if pattern.match(value) else problem(question, value, allowed)
+
+
+def check_module_name(value):
+    """The import name must be a usable, non-shadowing Python identifier."""
+    if not MODULE_NAME.match(value):
+        return problem("module_name", value, "use lowercase letters, digits and underscores, starting with a letter, e.g. airflow_movielens")
+    if keyword.iskeyword(value) or value in sys.stdlib_module_names or value in TAKEN_MODULES:
+        return problem("module_name", value, "pick a name that does not shadow a Python keyword, a standard-library module or a dependency")
+    return None
+
+
+def check_http_url(question, value, example, allow_path):
+    """A URL answer must be plain http(s) with a host and nothing a connection should hold."""
+    allowed = f"give an http:// or https:// URL with a host, e.g. {example}"
+    if not URL_SAFE.match(value):
+        return problem(question, value, allowed + " (no spaces or quotes)")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return problem(question, value, allowed + " (with a port from 1 to 65535)")
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return problem(question, value, allowed)
+    if parts.username or parts.password:
+        return problem(question, value, "leave credentials out of the URL; they belong in the Airflow connection")
+    if parts.query or parts.fragment:
+        return problem(question, value, allowed + " (no query string or fragment)")
+    if not allow_path and parts.path not in {"", "/"}:
+        return problem(question, value, allowed + " (no path)")
+    return None
+
+
+def find_problems(answers):
+    """Return every problem in the answers, in the order the questions are asked."""
+    found = [
+        check_free_text("provider_name", answers["provider_name"])
+        or check_pattern(
+            "provider_name",
+            answers["provider_name"],
+            HUMAN_NAME,
+            "start with a letter or digit and use letters, digits, spaces and . , & ' + ( ) / -",
+        ),
+        check_pattern(
+            "package_name",
+            answers["package_name"],
+            DISTRIBUTION_NAME,
+            "use lowercase letters and digits in words joined by single hyphens, e.g. airflow-movielens",
+        ),
+        check_module_name(answers["module_name"]),
+        check_pattern(
+            "class_prefix",
+            answers["class_prefix"],
+            CLASS_PREFIX,
+            "use letters and digits starting with a capital letter, e.g. Movielens",
+        ),
+        check_free_text("description", answers["description"]),
+        check_free_text("author_name", answers["author_name"]),
+        check_pattern("author_email", answers["author_email"], EMAIL, "give an address like ada@example.com"),
+        check_http_url("repository_url", answers["repository_url"], "https://github.com/you/airflow-movielens", allow_path=True),
+        check_pattern("version", answers["version"], VERSION, "give a PEP 440 version such as 0.1.0, 1.0.0rc1 or 0.2.0.dev1"),
+        check_http_url("api_base_url", answers["api_base_url"], "https://api.example.com/v1", allow_path=True),
+        check_pattern(
+            "api_endpoint",
+            answers["api_endpoint"],
+            ENDPOINT,
+            "give a path starting with / made of URL path characters, e.g. /ratings",
+        ),
+        check_pattern(
+            "connection_id",
+            answers["connection_id"],
+            CONNECTION_ID,
+            "use lowercase letters, digits and underscores, starting with a letter, e.g. movielens_default",
+        ),
+    ]
+    return [message for message in found if message]
+
+
+def main():
+    """Print every problem at once so the user can fix them in one go."""
+    problems = find_problems(ANSWERS)
+    if not problems:
+        return 0
+    print("Cannot bake the provider with these answers:", file=sys.stderr)
+    for message in problems:
+        print(f"  - {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

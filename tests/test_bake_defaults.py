@@ -1,0 +1,157 @@
+"""Baking with the default answers gives a complete, valid MovieLens provider project."""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+import yaml
+from conftest import BIN, baked_files
+
+EXPECTED_FILES = {
+    ".github/workflows/ci.yml",
+    ".github/workflows/release.yml",
+    ".gitignore",
+    "CHANGELOG.md",
+    "LICENSE",
+    "README.md",
+    "demo.py",
+    "pyproject.toml",
+    "setup.py",
+    "tox.ini",
+    "src/airflow_movielens/__init__.py",
+    "src/airflow_movielens/example_dags/__init__.py",
+    "src/airflow_movielens/example_dags/movielens_ratings.py",
+    "src/airflow_movielens/hooks.py",
+    "src/airflow_movielens/local_api.py",
+    "src/airflow_movielens/operators.py",
+    "src/airflow_movielens/ranking.py",
+    "src/airflow_movielens/sensors.py",
+    "tests/conftest.py",
+    "tests/test_example_dag.py",
+    "tests/test_hooks.py",
+    "tests/test_operators.py",
+    "tests/test_provider.py",
+    "tests/test_ranking.py",
+    "tests/test_sensors.py",
+}
+
+
+def test_bake_with_defaults_makes_the_airflow_movielens_project(default_project):
+    assert default_project.name == "airflow-movielens"
+    assert {str(path) for path in baked_files(default_project)} == EXPECTED_FILES
+
+
+def test_bake_leaves_no_cookiecutter_syntax(default_project):
+    leftovers = [
+        str(path)
+        for path in baked_files(default_project)
+        if re.search(r"cookiecutter\.|\{%|%\}", (default_project / path).read_text(encoding="utf-8"))
+    ]
+
+    assert leftovers == []
+
+
+def test_every_baked_python_file_compiles(default_project):
+    for path in default_project.rglob("*.py"):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def test_baked_toml_yaml_and_ini_files_parse(default_project):
+    tomllib.loads((default_project / "pyproject.toml").read_text())
+    for workflow in (default_project / ".github" / "workflows").glob("*.yml"):
+        yaml.safe_load(workflow.read_text())
+    configparser.ConfigParser().read_string((default_project / "tox.ini").read_text())
+
+
+def test_airflow_templates_survive_baking(default_project):
+    operators = (default_project / "src" / "airflow_movielens" / "operators.py").read_text()
+    dag = (default_project / "src" / "airflow_movielens" / "example_dags" / "movielens_ratings.py").read_text()
+
+    assert 'WINDOW_START = "{{ data_interval_start | ds }}"' in operators
+    assert "{{ var.value.get('movielens_output_base', '/tmp/airflow-movielens') }}" in dag
+
+
+def test_github_expressions_survive_baking(default_project):
+    ci = yaml.safe_load((default_project / ".github" / "workflows" / "ci.yml").read_text())
+
+    setup_python = ci["jobs"]["test"]["steps"][1]
+    assert setup_python["with"]["python-version"] == "${{ matrix.python-version }}"
+    assert ci["jobs"]["test"]["strategy"]["matrix"]["python-version"] == ["3.10", "3.11", "3.12", "3.13", "3.14"]
+
+
+def test_workflows_have_the_expected_jobs(default_project):
+    workflows = default_project / ".github" / "workflows"
+    ci = yaml.safe_load((workflows / "ci.yml").read_text())
+    release = yaml.safe_load((workflows / "release.yml").read_text())
+
+    assert set(ci["jobs"]) == {"lint", "test", "build"}
+    assert set(release["jobs"]) == {"test", "build", "publish"}
+    assert release["jobs"]["publish"]["permissions"] == {"id-token": "write"}
+    assert release["jobs"]["publish"]["steps"][-1]["uses"] == "pypa/gh-action-pypi-publish@release/v1"
+    assert release["jobs"]["build"]["needs"] == "test"
+
+
+def test_setup_py_declares_the_distribution(default_project):
+    call = next(
+        node
+        for node in ast.walk(ast.parse((default_project / "setup.py").read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup"
+    )
+    keywords = {keyword.arg: keyword.value for keyword in call.keywords}
+
+    assert ast.literal_eval(keywords["name"]) == "airflow-movielens"
+    assert ast.literal_eval(keywords["package_dir"]) == {"": "src"}
+    assert ast.unparse(keywords["packages"]) == "find_packages('src')"
+    assert "apache-airflow>=3.1" in ast.literal_eval(keywords["install_requires"])
+    assert ast.literal_eval(keywords["entry_points"]) == {
+        "apache_airflow_provider": ["provider_info = airflow_movielens:get_provider_info"]
+    }
+    for required in ("version", "description", "long_description", "author", "url", "license", "python_requires", "extras_require"):
+        assert required in keywords
+
+
+def test_baked_project_passes_ruff_lint_and_format(default_project):
+    ruff = BIN / "ruff"
+
+    check = subprocess.run([ruff, "check", "--no-cache", "."], cwd=default_project, capture_output=True, text=True)
+    format_check = subprocess.run(
+        [ruff, "format", "--check", "--no-cache", "."], cwd=default_project, capture_output=True, text=True
+    )
+
+    assert check.returncode == 0, check.stdout
+    assert format_check.returncode == 0, format_check.stdout
+
+
+def test_build_and_twine_check_pass(default_project, tmp_path):
+    source = shutil.copytree(default_project, tmp_path / "source")  # building writes into the tree
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, source],
+        check=True,
+        capture_output=True,
+    )
+    dists = sorted(path.name for path in dist.iterdir())
+
+    twine = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *(dist / name for name in dists)],
+        capture_output=True,
+        text=True,
+    )
+
+    assert dists == ["airflow_movielens-0.1.0-py3-none-any.whl", "airflow_movielens-0.1.0.tar.gz"]
+    assert twine.returncode == 0, twine.stdout + twine.stderr
+
+
+def test_post_generation_message_names_the_project_and_the_next_commands(cookies, capfd):
+    result = cookies.bake()
+
+    printed = capfd.readouterr().out
+    assert f"Baked airflow-movielens in {result.project_path}" in printed
+    for command in ('pip install -e ".[dev]"', "pytest", "python demo.py", "trusted publisher"):
+        assert command in printed

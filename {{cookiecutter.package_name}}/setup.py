@@ -1,0 +1,59 @@
+"""Packaging for {{ cookiecutter.package_name }}; the version lives in src/{{ cookiecutter.module_name }}/__init__.py."""
+
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+VERSION = re.search(
+    r'^__version__ = "([^"]+)"$', (HERE / "src" / "{{ cookiecutter.module_name }}" / "__init__.py").read_text(), re.M
+).group(1)
+
+setup(
+    name="{{ cookiecutter.package_name }}",
+    version=VERSION,
+    description={{ cookiecutter.description | quoted }},
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    author={{ cookiecutter.author_name | quoted }},
+    author_email="{{ cookiecutter.author_email }}",
+    url="{{ cookiecutter.repository_url }}",
+    license="{{ cookiecutter.license }}",
+    license_files=["LICENSE"],
+    python_requires=">={{ cookiecutter.python_floor }}",
+    install_requires=[
+        "apache-airflow>=3.1",
+        "pandas>=2.2",
+        "requests>=2.32",
+        "urllib3>=2.0",
+    ],
+    extras_require={
+        "dev": [
+            "build>=1.2",
+            "pytest>=8.0",
+            "ruff>=0.8",
+            "twine>=6.0",
+        ],
+    },
+    packages=find_packages("src"),
+    package_dir={"": "src"},
+    entry_points={
+        "apache_airflow_provider": ["provider_info = {{ cookiecutter.module_name }}:get_provider_info"],
+    },
+    classifiers=[
+        "Development Status :: 3 - Alpha",
+        "Environment :: Plugins",
+        "Framework :: Apache Airflow",
+        "Framework :: Apache Airflow :: Provider",
+        "Intended Audience :: Developers",
+        "Programming Language :: Python :: 3",
+{%- for minor in range(cookiecutter.python_floor.split('.')[1] | int, 15) %}
+        "Programming Language :: Python :: 3.{{ minor }}",
+{%- endfor %}
+    ],
+    project_urls={
+        "Source": "{{ cookiecutter.repository_url }}",
+        "Changelog": "{{ cookiecutter.repository_url }}/blob/main/CHANGELOG.md",
+    },
+)

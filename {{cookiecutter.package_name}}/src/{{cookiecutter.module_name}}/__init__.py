@@ -1,0 +1,69 @@
+"""Apache Airflow provider for the {{ cookiecutter.provider_name }} API."""
+
+from __future__ import annotations
+
+__version__ = "{{ cookiecutter.version }}"
+
+PACKAGE_NAME = "{{ cookiecutter.package_name }}"
+CONN_TYPE = "{{ cookiecutter.__conn_type }}"
+INTEGRATION_NAME = {{ cookiecutter.provider_name | quoted }}
+
+
+def get_provider_info() -> dict:
+    """Describe this provider to Airflow (entry point ``apache_airflow_provider``).
+
+    Airflow reads this without importing the hook, so it must stay cheap: no
+    imports of Airflow or of the modules listed here.
+    """
+    return {
+        "package-name": PACKAGE_NAME,
+        "name": INTEGRATION_NAME,
+        "description": {{ cookiecutter.description | quoted }},
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": INTEGRATION_NAME,
+                "external-doc-url": {{ cookiecutter.repository_url | quoted }},
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": INTEGRATION_NAME, "python-modules": ["{{ cookiecutter.module_name }}.hooks"]}],
+        "operators": [
+            {"integration-name": INTEGRATION_NAME, "python-modules": ["{{ cookiecutter.module_name }}.operators"]}
+        ],
+        "sensors": [{"integration-name": INTEGRATION_NAME, "python-modules": ["{{ cookiecutter.module_name }}.sensors"]}],
+        "connection-types": [
+            {
+                "connection-type": CONN_TYPE,
+                "hook-class-name": "{{ cookiecutter.module_name }}.hooks.{{ cookiecutter.class_prefix }}Hook",
+                "hook-name": INTEGRATION_NAME,
+                # The connection form, declared as data (Airflow 3.2+): extra fields first,
+                # then which built-in fields to hide, relabel and prefill with hints.
+                "conn-fields": {
+                    "connect_timeout": {
+                        "label": "Connect timeout (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 10},
+                    },
+                    "read_timeout": {
+                        "label": "Read timeout (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 60},
+                    },
+                    "max_retries": {
+                        "label": "Retries per request",
+                        "schema": {"type": ["integer", "null"], "default": 5},
+                        "description": "Retries on 429, 5xx, connection errors and broken bodies.",
+                    },
+                },
+                "ui-field-behaviour": {
+                    "hidden-fields": ["extra"],
+                    "relabeling": {"schema": "Scheme", "login": "Username"},
+                    "placeholders": {
+                        "host": "{{ cookiecutter.__api_host }}",
+                        "port": "{{ cookiecutter.__api_port }}",
+                        "schema": "{{ cookiecutter.__api_scheme }}",
+                        "login": "username",
+                    },
+                },
+            }
+        ],
+    }

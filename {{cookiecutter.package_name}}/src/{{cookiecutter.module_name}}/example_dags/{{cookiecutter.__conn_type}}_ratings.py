@@ -1,0 +1,52 @@
+"""
+Daily {{ cookiecutter.provider_name }} ratings: wait for a day's ratings, fetch them, rank the movies.
+
+Files go under the Airflow Variable ``{{ cookiecutter.__conn_type }}_output_base`` (default
+``/tmp/{{ cookiecutter.package_name }}``): any local path or ``ObjectStoragePath`` URL, such as
+``s3://bucket/prefix`` once the Amazon provider is installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import DAG, CronDataIntervalTimetable
+
+from {{ cookiecutter.module_name }}.operators import {{ cookiecutter.class_prefix }}FetchRatingsOperator, {{ cookiecutter.class_prefix }}RankMoviesOperator
+from {{ cookiecutter.module_name }}.sensors import {{ cookiecutter.class_prefix }}RatingsSensor
+
+{% raw -%}
+OUTPUT_BASE = "{{ var.value.get('{% endraw %}{{ cookiecutter.__conn_type }}{% raw %}_output_base', '/tmp/{% endraw %}{{ cookiecutter.package_name }}{% raw %}') }}"
+RATINGS_PATH = OUTPUT_BASE + "/ratings/{{ data_interval_start | ds }}.jsonl"
+RANKING_PATH = OUTPUT_BASE + "/rankings/{{ data_interval_start | ds }}.csv"
+{%- endraw %}
+
+with DAG(
+    dag_id="{{ cookiecutter.__conn_type }}_ratings",
+    description={{ ("Fetch a day of " ~ cookiecutter.provider_name ~ " ratings and rank the movies") | quoted }},
+    # A data-interval timetable: each run covers the day before it, which is the
+    # window the fetch operator and the sensor read from the template context.
+    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=5)},
+    tags=["{{ cookiecutter.__conn_type }}", "example"],
+) as dag:
+    wait_for_ratings = {{ cookiecutter.class_prefix }}RatingsSensor(
+        task_id="wait_for_ratings",
+        mode="reschedule",
+        poke_interval=dt.timedelta(minutes=10),
+        timeout=dt.timedelta(hours=6),
+    )
+    fetch_ratings = {{ cookiecutter.class_prefix }}FetchRatingsOperator(
+        task_id="fetch_ratings",
+        output_path=RATINGS_PATH,
+    )
+    rank_movies = {{ cookiecutter.class_prefix }}RankMoviesOperator(
+        task_id="rank_movies",
+        input_path=RATINGS_PATH,
+        output_path=RANKING_PATH,
+    )
+
+    wait_for_ratings >> fetch_ratings >> rank_movies

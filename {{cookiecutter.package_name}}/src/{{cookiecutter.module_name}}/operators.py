@@ -1,0 +1,137 @@
+"""Operators that move {{ cookiecutter.provider_name }} ratings into storage and rank them."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator, ObjectStoragePath
+
+from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook, as_api_date
+from {{ cookiecutter.module_name }}.ranking import rank_movies_by_rating, read_ratings
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+# Airflow renders these per run. The window arguments are deliberately not called
+# start_date/end_date: BaseOperator owns those names, and a DAG's default_args
+# would silently fill them with the DAG's own dates.
+{% raw -%}
+WINDOW_START = "{{ data_interval_start | ds }}"
+WINDOW_END = "{{ data_interval_end | ds }}"
+{%- endraw %}
+
+
+class {{ cookiecutter.class_prefix }}FetchRatingsOperator(BaseOperator):
+    """
+    Fetch the ratings of one window and write them as JSON Lines (one rating per line).
+
+    Records stream from the API to storage page by page, so memory stays flat
+    however large the window. The file is written under a temporary name beside
+    the target and renamed into place only when complete: readers never see a
+    partial file, and a failed run leaves nothing behind.
+
+    :param output_path: Where to write, a local path or any ``ObjectStoragePath``
+        URL (``file://``, or ``s3://`` and friends once their provider is installed). Templated.
+    :param window_start: First day to fetch, inclusive, as YYYY-MM-DD; defaults to the
+        start of the run's data interval. Templated.
+    :param window_end: Day after the last one to fetch, exclusive; defaults to the end
+        of the run's data interval. Templated.
+    :param conn_id: Airflow connection id of the API.
+    :param batch_size: Ratings asked for per request.
+    :return: ``{"path": ..., "records": ...}``: where the file is and how many ratings it holds.
+    """
+
+    template_fields = ("output_path", "window_start", "window_end")
+
+    def __init__(
+        self,
+        *,
+        output_path: str,
+        window_start: str | None = WINDOW_START,
+        window_end: str | None = WINDOW_END,
+        conn_id: str = {{ cookiecutter.class_prefix }}Hook.default_conn_name,
+        batch_size: int = 1000,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size: {batch_size!r} is not allowed; give a positive integer.")
+        self.output_path = output_path
+        self.window_start = window_start
+        self.window_end = window_end
+        self.conn_id = conn_id
+        self.batch_size = batch_size
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        start, end = checked_window(self.window_start, self.window_end)
+        target = ObjectStoragePath(self.output_path)
+        self.log.info("Fetching ratings for [%s, %s) into %s", start, end, target)
+        records = 0
+        with {{ cookiecutter.class_prefix }}Hook(self.conn_id) as hook, atomic_write(target) as out:
+            for rating in hook.get_ratings(start_date=start, end_date=end, batch_size=self.batch_size):
+                out.write(json.dumps(rating, separators=(",", ":")).encode() + b"\n")
+                records += 1
+        self.log.info("Wrote %d ratings to %s", records, target)
+        return {"path": str(target), "records": records}
+
+
+class {{ cookiecutter.class_prefix }}RankMoviesOperator(BaseOperator):
+    """
+    Rank movies by mean rating from a fetched ratings file and write the ranking as CSV.
+
+    :param input_path: JSON Lines file written by ``{{ cookiecutter.class_prefix }}FetchRatingsOperator``. Templated.
+    :param output_path: Where to write the CSV. Templated.
+    :param min_ratings: Keep movies rated by more than this many distinct users.
+    :return: ``{"path": ..., "movies": ...}``: where the CSV is and how many movies it ranks.
+    """
+
+    template_fields = ("input_path", "output_path")
+
+    def __init__(self, *, input_path: str, output_path: str, min_ratings: int = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(min_ratings, bool) or not isinstance(min_ratings, int) or min_ratings < 0:
+            raise ValueError(f"min_ratings: {min_ratings!r} is not allowed; give a whole number from 0 up.")
+        self.input_path = input_path
+        self.output_path = output_path
+        self.min_ratings = min_ratings
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        source = ObjectStoragePath(self.input_path)
+        target = ObjectStoragePath(self.output_path)
+        with source.open("rb") as ratings_file:
+            ranking = rank_movies_by_rating(read_ratings(ratings_file), min_ratings=self.min_ratings)
+        with atomic_write(target) as out:
+            out.write(ranking.to_csv().encode())
+        self.log.info("Ranked %d movies from %s into %s", len(ranking), source, target)
+        return {"path": str(target), "movies": len(ranking)}
+
+
+def checked_window(window_start: str | None, window_end: str | None) -> tuple[str | None, str | None]:
+    """Validate a rendered window and return it as YYYY-MM-DD strings."""
+    start = None if window_start is None else as_api_date(window_start, "window_start")
+    end = None if window_end is None else as_api_date(window_end, "window_end")
+    if start is not None and end is not None and start >= end:
+        raise ValueError(
+            f"window_start {start!r} must be before window_end {end!r} (the end is exclusive). "
+            "An empty window usually means the DAG's timetable has no data interval: "
+            "schedule it with CronDataIntervalTimetable or pass the window explicitly."
+        )
+    return start, end
+
+
+@contextlib.contextmanager
+def atomic_write(target: ObjectStoragePath) -> Iterator[IO[bytes]]:
+    """Write to a hidden temporary file beside ``target`` and rename it into place on success."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with temporary.open("wb") as out:
+            yield out
+        temporary.rename(target)
+    finally:
+        if temporary.exists():
+            temporary.unlink()

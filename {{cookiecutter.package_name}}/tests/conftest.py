@@ -1,0 +1,76 @@
+"""Shared fixtures: a throwaway Airflow home, the local API, and a connection pointing at it."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# Airflow reads its configuration once, at import: point it at a temporary home
+# with SQLite before any test module imports it.
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="airflow-home-"))
+PACKAGE_DIR = Path(importlib.util.find_spec("{{ cookiecutter.module_name }}").submodule_search_locations[0])
+EXAMPLE_DAGS = PACKAGE_DIR / "example_dags"
+os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(EXAMPLE_DAGS)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+
+import pytest  # noqa: E402
+
+from {{ cookiecutter.module_name }}.local_api import LocalRatingsAPI, Ratings  # noqa: E402
+
+CONN_ENV = "AIRFLOW_CONN_{{ cookiecutter.connection_id | upper }}"
+LOGIN, PASSWORD = "airflow", "s3cret-pa55word"
+
+
+def small_ratings() -> Ratings:
+    """Ratings on three days: 2 on 2026-01-01, 3 on 2026-01-02, 250 on 2026-01-03, none after."""
+    day = 86400
+    first = 1767225600  # 2026-01-01T00:00:00Z
+    rows = [(first + 10, 1, 1, 4.0), (first + 20, 2, 1, 3.5)]
+    rows += [(first + day + second, 3, 2, 2.0) for second in (1, 2, 3)]
+    rows += [(first + 2 * day + n, 1 + n % 17, 1 + n % 11, 0.5 + (n % 10) / 2) for n in range(250)]
+    return Ratings(rows)
+
+
+@pytest.fixture
+def api():
+    """The local API with ``small_ratings()``, on a free port of 127.0.0.1."""
+    with LocalRatingsAPI(small_ratings(), login=LOGIN, password=PASSWORD) as server:
+        yield server
+
+
+@pytest.fixture
+def connection(api, monkeypatch):
+    """Point the default connection at the local API, in Airflow's JSON form."""
+    monkeypatch.setenv(
+        CONN_ENV,
+        json.dumps(
+            {
+                "conn_type": "{{ cookiecutter.__conn_type }}",
+                "host": "127.0.0.1",
+                "port": api.port,
+                "schema": "http",
+                "login": LOGIN,
+                "password": PASSWORD,
+            }
+        ),
+    )
+    return api
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """Migrate the temporary Airflow metadata database (SQLite) once per session."""
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+        timeout=300,
+    )
+    return AIRFLOW_HOME

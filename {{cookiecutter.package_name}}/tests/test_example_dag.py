@@ -1,0 +1,44 @@
+"""The example DAG parses cleanly and runs end to end with dag.test()."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+from airflow.models import DagBag
+
+from conftest import EXAMPLE_DAGS
+
+DAG_ID = "{{ cookiecutter.__conn_type }}_ratings"
+
+
+def test_example_dag_imports_without_errors():
+    dagbag = DagBag(dag_folder=str(EXAMPLE_DAGS))
+
+    assert dagbag.import_errors == {}
+    assert list(dagbag.dag_ids) == [DAG_ID]
+
+
+def test_example_dag_waits_then_fetches_then_ranks():
+    from {{ cookiecutter.module_name }}.example_dags.{{ cookiecutter.__conn_type }}_ratings import dag
+
+    assert dag.get_task("wait_for_ratings").downstream_task_ids == {"fetch_ratings"}
+    assert dag.get_task("fetch_ratings").downstream_task_ids == {"rank_movies"}
+    assert dag.get_task("rank_movies").downstream_task_ids == set()
+
+
+def test_example_dag_runs_end_to_end(airflow_db, connection, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_VAR_{{ cookiecutter.__conn_type | upper }}_OUTPUT_BASE", str(tmp_path))
+    from {{ cookiecutter.module_name }}.example_dags.{{ cookiecutter.__conn_type }}_ratings import dag
+
+    # The run at midnight on 2026-01-04 covers 2026-01-03, the day with 250 ratings.
+    run = dag.test(logical_date=dt.datetime(2026, 1, 4, tzinfo=dt.timezone.utc))
+
+    assert run.state == "success"
+    ratings_file = tmp_path / "ratings" / "2026-01-03.jsonl"
+    assert len([json.loads(line) for line in ratings_file.read_text().splitlines()]) == 250
+    ranking = pd.read_csv(tmp_path / "rankings" / "2026-01-03.csv")
+    assert list(ranking.columns) == ["movieId", "avg_rating", "num_ratings"]
+    assert len(ranking) > 0
+    assert ranking["avg_rating"].is_monotonic_decreasing

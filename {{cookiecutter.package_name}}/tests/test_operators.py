@@ -1,0 +1,150 @@
+"""The fetch and rank operators: output contents, atomic writes, windows and XCom."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+from airflow.sdk import DAG, ObjectStoragePath
+
+from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}APIError
+from {{ cookiecutter.module_name }}.local_api import Fault
+from {{ cookiecutter.module_name }}.operators import {{ cookiecutter.class_prefix }}FetchRatingsOperator, {{ cookiecutter.class_prefix }}RankMoviesOperator
+from {{ cookiecutter.module_name }}.ranking import rank_movies_by_rating
+
+
+def fetch_operator(output_path, **kwargs):
+    kwargs.setdefault("window_start", "2026-01-03")
+    kwargs.setdefault("window_end", "2026-01-04")
+    return {{ cookiecutter.class_prefix }}FetchRatingsOperator(task_id="fetch_ratings", output_path=str(output_path), **kwargs)
+
+
+def read_lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_fetch_writes_every_rating_of_the_window_as_json_lines(connection, tmp_path):
+    target = tmp_path / "ratings" / "2026-01-03.jsonl"
+
+    result = fetch_operator(target, batch_size=40).execute(context={})
+
+    assert result == {"path": str(target), "records": 250}
+    window = connection.ratings.window(dt.date(2026, 1, 3), dt.date(2026, 1, 4))
+    assert read_lines(target) == [connection.ratings.record(position) for position in window]
+
+
+def test_fetch_of_an_empty_window_writes_an_empty_file(connection, tmp_path):
+    target = tmp_path / "empty.jsonl"
+
+    result = fetch_operator(target, window_start="2026-03-01", window_end="2026-03-02").execute(context={})
+
+    assert result["records"] == 0
+    assert target.read_bytes() == b""
+
+
+def test_fetch_writes_through_object_storage_urls(connection, tmp_path):
+    target = ObjectStoragePath(f"file://{tmp_path}/by-url/2026-01-02.jsonl")
+
+    result = fetch_operator(target, window_start="2026-01-02", window_end="2026-01-03").execute(context={})
+
+    assert result == {"path": str(target), "records": 3}
+    assert len((tmp_path / "by-url" / "2026-01-02.jsonl").read_text().splitlines()) == 3
+
+
+def test_failed_fetch_leaves_no_file_and_no_temporary_files(connection, tmp_path):
+    connection.add_faults(Fault(), Fault(status=404))  # the first page arrives, the second fails
+
+    with pytest.raises({{ cookiecutter.class_prefix }}APIError, match="HTTP 404"):
+        fetch_operator(tmp_path / "ratings.jsonl", batch_size=100).execute(context={})
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_fetch_keeps_the_previous_output_intact(connection, tmp_path):
+    target = tmp_path / "ratings.jsonl"
+    target.write_text('{"kept": true}\n')
+    connection.add_faults(Fault(), Fault(status=404))
+
+    with pytest.raises({{ cookiecutter.class_prefix }}APIError):
+        fetch_operator(target, batch_size=100).execute(context={})
+
+    assert target.read_text() == '{"kept": true}\n'
+    assert [path.name for path in tmp_path.iterdir()] == ["ratings.jsonl"]
+
+
+def test_rerun_replaces_the_output(connection, tmp_path):
+    target = tmp_path / "ratings.jsonl"
+    target.write_text("stale\n")
+
+    fetch_operator(target).execute(context={})
+
+    assert len(read_lines(target)) == 250
+
+
+@pytest.mark.parametrize(
+    ("window_start", "window_end", "message"),
+    [
+        ("2026-01-04", "2026-01-03", "must be before window_end"),
+        ("2026-01-04", "2026-01-04", "timetable has no data interval"),
+        ("2026-1-4", "2026-01-05", "window_start: '2026-1-4' is not allowed"),
+    ],
+)
+def test_a_bad_window_is_refused_before_anything_is_written(
+    connection, tmp_path, window_start, window_end, message
+):
+    operator = fetch_operator(tmp_path / "out.jsonl", window_start=window_start, window_end=window_end)
+
+    with pytest.raises(ValueError, match=message):
+        operator.execute(context={})
+    assert connection.requests == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_batch_size_is_refused_when_the_dag_is_parsed(tmp_path):
+    with pytest.raises(ValueError, match="batch_size: -5 is not allowed"):
+        fetch_operator(tmp_path / "out.jsonl", batch_size=-5)
+
+
+def test_dag_default_args_never_change_the_window():
+    with DAG(
+        dag_id="default_args_check",
+        schedule=None,
+        default_args={"start_date": dt.datetime(2020, 1, 1), "end_date": dt.datetime(2030, 1, 1)},
+    ):
+        operator = {{ cookiecutter.class_prefix }}FetchRatingsOperator(task_id="fetch", output_path="/tmp/x.jsonl")
+
+{%- raw %}
+    assert operator.window_start == "{{ data_interval_start | ds }}"
+    assert operator.window_end == "{{ data_interval_end | ds }}"
+{%- endraw %}
+    assert set(operator.template_fields) == {"output_path", "window_start", "window_end"}
+
+
+def test_rank_operator_writes_the_ranking_of_the_fetched_file_as_csv(connection, tmp_path):
+    ratings_path = tmp_path / "ratings.jsonl"
+    fetch_operator(ratings_path).execute(context={})
+    ranking_path = tmp_path / "rankings" / "ranking.csv"
+
+    result = {{ cookiecutter.class_prefix }}RankMoviesOperator(
+        task_id="rank_movies", input_path=str(ratings_path), output_path=str(ranking_path)
+    ).execute(context={})
+
+    written = pd.read_csv(ranking_path, index_col="movieId")
+    ratings = pd.DataFrame(read_lines(ratings_path))
+    pd.testing.assert_frame_equal(written, rank_movies_by_rating(ratings), check_dtype=False)
+    assert result == {"path": str(ranking_path), "movies": len(written)}
+
+
+def test_rank_operator_handles_an_empty_ratings_file(tmp_path):
+    ratings_path = tmp_path / "ratings.jsonl"
+    ratings_path.write_bytes(b"")
+    ranking_path = tmp_path / "ranking.csv"
+
+    result = {{ cookiecutter.class_prefix }}RankMoviesOperator(
+        task_id="rank_movies", input_path=str(ratings_path), output_path=str(ranking_path)
+    ).execute(context={})
+
+    assert result["movies"] == 0
+    assert ranking_path.read_text().splitlines() == ["movieId,avg_rating,num_ratings"]

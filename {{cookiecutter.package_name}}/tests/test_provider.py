@@ -1,0 +1,63 @@
+"""Airflow discovers the installed provider, its hook and its connection form."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from importlib.metadata import distribution, entry_points
+from pathlib import Path
+
+import airflow
+import jsonschema
+
+from {{ cookiecutter.module_name }} import __version__, get_provider_info
+from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook
+
+MODULE = "{{ cookiecutter.module_name }}"
+
+
+def test_provider_info_matches_airflows_schema():
+    schema = json.loads((Path(airflow.__file__).parent / "provider_info.schema.json").read_text())
+
+    jsonschema.validate(get_provider_info(), schema)
+
+
+def test_package_name_is_the_installed_distribution_and_version():
+    installed = distribution("{{ cookiecutter.package_name }}")
+
+    assert get_provider_info()["package-name"] == installed.metadata["Name"]
+    assert installed.version == __version__
+
+
+def test_entry_point_points_at_get_provider_info():
+    ours = [ep for ep in entry_points(group="apache_airflow_provider") if ep.value.startswith(MODULE + ":")]
+
+    (entry_point,) = ours
+
+    assert entry_point.load() is get_provider_info
+
+
+def test_connection_type_names_the_hook_class():
+    (connection_type,) = get_provider_info()["connection-types"]
+
+    module, _, name = connection_type["hook-class-name"].rpartition(".")
+    assert getattr(importlib.import_module(module), name) is {{ cookiecutter.class_prefix }}Hook
+    assert connection_type["connection-type"] == {{ cookiecutter.class_prefix }}Hook.conn_type
+
+
+def test_airflow_registers_the_provider_and_its_connection_form():
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+
+    assert manager.providers["{{ cookiecutter.package_name }}"].version == __version__
+    assert "extra__{{ cookiecutter.__conn_type }}__read_timeout" in manager.connection_form_widgets
+    assert manager.field_behaviours["{{ cookiecutter.__conn_type }}"]["relabeling"]["schema"] == "Scheme"
+
+
+def test_task_runtime_resolves_the_connection_type_to_the_hook():
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+
+    hook_info = ProvidersManagerTaskRuntime().hooks["{{ cookiecutter.__conn_type }}"]
+
+    assert hook_info.hook_class_name == "{{ cookiecutter.module_name }}.hooks.{{ cookiecutter.class_prefix }}Hook"

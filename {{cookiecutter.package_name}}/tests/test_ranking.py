@@ -1,0 +1,61 @@
+"""rank_movies_by_rating on frames small enough to check by hand."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from {{ cookiecutter.module_name }}.ranking import rank_movies_by_rating, read_ratings
+
+
+def ratings_frame(rows):
+    return pd.DataFrame(rows, columns=["userId", "movieId", "rating"])
+
+
+def test_ranks_by_mean_rating_then_distinct_users():
+    ratings = ratings_frame(
+        [
+            # movie 1: mean 4.0 from 3 users
+            (1, 1, 5.0), (2, 1, 3.0), (3, 1, 4.0),
+            # movie 2: mean 4.5 from 3 users
+            (1, 2, 4.5), (2, 2, 4.5), (3, 2, 4.5),
+            # movie 3: mean 4.0 from 4 users, so ahead of movie 1
+            (1, 3, 4.0), (2, 3, 4.0), (3, 3, 4.0), (4, 3, 4.0),
+        ]
+    )  # fmt: skip
+
+    ranking = rank_movies_by_rating(ratings)
+
+    assert list(ranking.index) == [2, 3, 1]
+    assert list(ranking["avg_rating"]) == [4.5, 4.0, 4.0]
+    assert list(ranking["num_ratings"]) == [3, 4, 3]
+
+
+def test_keeps_only_movies_rated_by_more_than_min_ratings_distinct_users():
+    ratings = ratings_frame([(1, 1, 5.0), (1, 1, 4.0), (2, 1, 3.0), (1, 2, 2.0), (2, 2, 2.0), (3, 2, 2.0)])
+
+    assert list(rank_movies_by_rating(ratings, min_ratings=2).index) == [2]
+    assert list(rank_movies_by_rating(ratings, min_ratings=1).index) == [1, 2]
+
+
+def test_ties_keep_movie_id_order():
+    ratings = ratings_frame([(user, movie, 3.0) for movie in (9, 4, 7) for user in (1, 2, 3)])
+
+    assert list(rank_movies_by_rating(ratings).index) == [4, 7, 9]
+
+
+def test_read_ratings_reads_json_lines_with_api_types():
+    source = io.BytesIO(b'{"userId": 1, "movieId": 2, "rating": 4.5, "timestamp": 10}\n')
+
+    frame = read_ratings(source)
+
+    assert frame.to_dict("records") == [{"userId": 1, "movieId": 2, "rating": 4.5, "timestamp": 10}]
+    assert str(frame["rating"].dtype) == "float64"
+
+
+def test_read_ratings_of_an_empty_file_gives_typed_empty_columns():
+    frame = read_ratings(io.BytesIO(b""))
+
+    assert list(frame.columns) == ["userId", "movieId", "rating", "timestamp"]
+    assert frame.empty
