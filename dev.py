@@ -38,7 +38,7 @@ def run(*command: object, **kwargs) -> None:
 
 def ensure_environment() -> None:
     """Create .venv and install the requirements, unless they are already installed as listed."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - dev.py must explain itself to an older python3
         raise SystemExit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
     stamp = VENV / ".requirements.sha256"
     wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()

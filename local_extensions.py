@@ -1,19 +1,32 @@
-"""Jinja filters that let free-text answers enter baked source files as data."""
+"""Jinja filters for the template: free-text answers enter baked source as data."""
 
-import json
+from urllib.parse import urlsplit
 
 from cookiecutter.utils import simple_filter
 
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
 
 @simple_filter
-def quoted(value):
-    """Render ``value`` as one double-quoted string literal.
+def pystr(value):
+    """Render ``value`` as a Python string literal, quoted the way ruff format would.
 
-    A JSON string with non-ASCII kept as is is also a valid Python, TOML and YAML
-    double-quoted string, so quotes, backslashes, ``$``, ``#`` and unicode in an
-    answer cannot end the literal early or change what it means.
+    Quotes, backslashes, ``$``, ``#`` and unicode in an answer can then neither end
+    the literal early nor change what it means, and the baked file needs no reformatting.
     """
-    return json.dumps(str(value), ensure_ascii=False)
+    text = str(value)
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    return quote + "".join(_escape(char, quote) for char in text) + quote
+
+
+def _escape(char, quote):
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if char == quote:
+        return "\\" + quote
+    if ord(char) < 0x20 or ord(char) == 0x7F:
+        return f"\\x{ord(char):02x}"
+    return char
 
 
 @simple_filter
@@ -23,8 +36,6 @@ def url_part(value, part):
     Derived answers are rendered before the pre-generation hook validates the URL,
     so a malformed URL gives an empty part here and a clear refusal there.
     """
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(str(value))
         port = parts.port

@@ -25,6 +25,10 @@ VERSION = re.compile(r"^\d+(?:\.\d+)*(?:(?:a|b|rc)\d+)?(?:\.post\d+)?(?:\.dev\d+
 EMAIL = re.compile(r"^[^@\s\"'\\<>]+@[^@\s\"'\\<>]+\.[^@\s\"'\\<>]+$")
 ENDPOINT = re.compile(r"^/[A-Za-z0-9._~%/:@+-]*$")
 URL_SAFE = re.compile(r"^[A-Za-z0-9._~%/:@+\-\[\]]+$")
+UNSAFE_IN_URL = re.compile(r"[\s\"'\\<>`]")
+# Longer names would push baked import lines past the line length the linter allows.
+MAX_MODULE_NAME = 32
+MAX_CLASS_PREFIX = 24
 # Modules a provider must not shadow: its own dependencies and the test package.
 TAKEN_MODULES = {"airflow", "pandas", "requests", "urllib3", "setuptools", "tests", "test"}
 
@@ -53,20 +57,35 @@ def check_pattern(question, value, pattern, allowed):
     return None if pattern.match(value) else problem(question, value, allowed)
 
 
+def check_length(question, value, limit):
+    """Keep a name short enough for the baked code to stay within the line length."""
+    return problem(question, value, f"use at most {limit} characters") if len(value) > limit else None
+
+
 def check_module_name(value):
     """The import name must be a usable, non-shadowing Python identifier."""
+    if len(value) > MAX_MODULE_NAME:
+        return check_length("module_name", value, MAX_MODULE_NAME)
     if not MODULE_NAME.match(value):
-        return problem("module_name", value, "use lowercase letters, digits and underscores, starting with a letter, e.g. airflow_movielens")
+        return problem(
+            "module_name",
+            value,
+            "use lowercase letters, digits and underscores, starting with a letter, e.g. airflow_movielens",
+        )
     if keyword.iskeyword(value) or value in sys.stdlib_module_names or value in TAKEN_MODULES:
-        return problem("module_name", value, "pick a name that does not shadow a Python keyword, a standard-library module or a dependency")
+        return problem(
+            "module_name",
+            value,
+            "pick a name that does not shadow a Python keyword, a standard-library module or a dependency",
+        )
     return None
 
 
 def check_http_url(question, value, example, allow_path):
     """A URL answer must be plain http(s) with a host and nothing a connection should hold."""
     allowed = f"give an http:// or https:// URL with a host, e.g. {example}"
-    if not URL_SAFE.match(value):
-        return problem(question, value, allowed + " (no spaces or quotes)")
+    if UNSAFE_IN_URL.search(value):
+        return problem(question, value, allowed + " (no spaces, quotes or backslashes)")
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
@@ -75,11 +94,15 @@ def check_http_url(question, value, example, allow_path):
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return problem(question, value, allowed)
     if parts.username or parts.password:
-        return problem(question, value, "leave credentials out of the URL; they belong in the Airflow connection")
+        return problem(
+            question, value, "leave credentials out of the URL; they belong in the Airflow connection"
+        )
     if parts.query or parts.fragment:
         return problem(question, value, allowed + " (no query string or fragment)")
     if not allow_path and parts.path not in {"", "/"}:
         return problem(question, value, allowed + " (no path)")
+    if not URL_SAFE.match(value):
+        return problem(question, value, allowed + " (letters, digits and . _ ~ % / : @ + - only)")
     return None
 
 
@@ -105,13 +128,26 @@ def find_problems(answers):
             answers["class_prefix"],
             CLASS_PREFIX,
             "use letters and digits starting with a capital letter, e.g. Movielens",
-        ),
+        )
+        or check_length("class_prefix", answers["class_prefix"], MAX_CLASS_PREFIX),
         check_free_text("description", answers["description"]),
         check_free_text("author_name", answers["author_name"]),
         check_pattern("author_email", answers["author_email"], EMAIL, "give an address like ada@example.com"),
-        check_http_url("repository_url", answers["repository_url"], "https://github.com/you/airflow-movielens", allow_path=True),
-        check_pattern("version", answers["version"], VERSION, "give a PEP 440 version such as 0.1.0, 1.0.0rc1 or 0.2.0.dev1"),
-        check_http_url("api_base_url", answers["api_base_url"], "https://api.example.com/v1", allow_path=True),
+        check_http_url(
+            "repository_url",
+            answers["repository_url"],
+            "https://github.com/you/airflow-movielens",
+            allow_path=True,
+        ),
+        check_pattern(
+            "version",
+            answers["version"],
+            VERSION,
+            "give a PEP 440 version such as 0.1.0, 1.0.0rc1 or 0.2.0.dev1",
+        ),
+        check_http_url(
+            "api_base_url", answers["api_base_url"], "https://api.example.com/v1", allow_path=True
+        ),
         check_pattern(
             "api_endpoint",
             answers["api_endpoint"],

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 TEMPLATE = Path(__file__).resolve().parents[1]
+# pytest-cookies renders the answers before cookiecutter puts the template on sys.path,
+# so the template's local Jinja extensions must be importable from the start.
+sys.path.insert(0, str(TEMPLATE))
 BIN = Path(sys.executable).parent
 
 
@@ -28,13 +33,32 @@ def clean_env(**overrides: str) -> dict[str, str]:
 def pip_install(*args: str | Path) -> None:
     """Install into the interpreter running the tests, without touching the network for build tools."""
     subprocess.run(
-        [sys.executable, "-m", "uv", "pip", "install", "--python", sys.executable, "--quiet", *map(str, args)],
+        [
+            sys.executable,
+            "-m",
+            "uv",
+            "pip",
+            "install",
+            "--python",
+            sys.executable,
+            "--quiet",
+            *map(str, args),
+        ],
         check=True,
     )
 
 
 def pip_uninstall(name: str) -> None:
-    subprocess.run([sys.executable, "-m", "uv", "pip", "uninstall", "--python", sys.executable, name], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "uv", "pip", "uninstall", "--python", sys.executable, name], check=True
+    )
+
+
+def install_copy_of(project: Path) -> None:
+    """Install a baked project as a user would (not editable), building from a copy so the bake stays clean."""
+    with tempfile.TemporaryDirectory() as scratch:
+        source = shutil.copytree(project, Path(scratch) / project.name)
+        pip_install("--no-deps", "--no-build-isolation", "--reinstall", source)
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +72,6 @@ def default_project(cookies_session):
 @pytest.fixture(scope="session")
 def installed_default_project(default_project):
     """The default bake, installed (not editable, as a user would) into this interpreter."""
-    pip_install("--no-deps", "--no-build-isolation", "--reinstall", default_project)
+    install_copy_of(default_project)
     yield default_project
     pip_uninstall("airflow-movielens")

@@ -8,9 +8,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 
 import yaml
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 from conftest import BIN, baked_files
 
 EXPECTED_FILES = {
@@ -71,7 +75,9 @@ def test_baked_toml_yaml_and_ini_files_parse(default_project):
 
 def test_airflow_templates_survive_baking(default_project):
     operators = (default_project / "src" / "airflow_movielens" / "operators.py").read_text()
-    dag = (default_project / "src" / "airflow_movielens" / "example_dags" / "movielens_ratings.py").read_text()
+    dag = (
+        default_project / "src" / "airflow_movielens" / "example_dags" / "movielens_ratings.py"
+    ).read_text()
 
     assert 'WINDOW_START = "{{ data_interval_start | ds }}"' in operators
     assert "{{ var.value.get('movielens_output_base', '/tmp/airflow-movielens') }}" in dag
@@ -82,7 +88,13 @@ def test_github_expressions_survive_baking(default_project):
 
     setup_python = ci["jobs"]["test"]["steps"][1]
     assert setup_python["with"]["python-version"] == "${{ matrix.python-version }}"
-    assert ci["jobs"]["test"]["strategy"]["matrix"]["python-version"] == ["3.10", "3.11", "3.12", "3.13", "3.14"]
+    assert ci["jobs"]["test"]["strategy"]["matrix"]["python-version"] == [
+        "3.10",
+        "3.11",
+        "3.12",
+        "3.13",
+        "3.14",
+    ]
 
 
 def test_workflows_have_the_expected_jobs(default_project):
@@ -112,14 +124,25 @@ def test_setup_py_declares_the_distribution(default_project):
     assert ast.literal_eval(keywords["entry_points"]) == {
         "apache_airflow_provider": ["provider_info = airflow_movielens:get_provider_info"]
     }
-    for required in ("version", "description", "long_description", "author", "url", "license", "python_requires", "extras_require"):
+    for required in (
+        "version",
+        "description",
+        "long_description",
+        "author",
+        "url",
+        "license",
+        "python_requires",
+        "extras_require",
+    ):
         assert required in keywords
 
 
 def test_baked_project_passes_ruff_lint_and_format(default_project):
     ruff = BIN / "ruff"
 
-    check = subprocess.run([ruff, "check", "--no-cache", "."], cwd=default_project, capture_output=True, text=True)
+    check = subprocess.run(
+        [ruff, "check", "--no-cache", "."], cwd=default_project, capture_output=True, text=True
+    )
     format_check = subprocess.run(
         [ruff, "format", "--check", "--no-cache", "."], cwd=default_project, capture_output=True, text=True
     )

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BIN, clean_env
+from conftest import BIN, clean_env, install_copy_of, pip_uninstall
 
 
 def run_baked_suite(project):
@@ -57,3 +57,48 @@ def test_airflow_providers_hooks_shows_the_connection_type(installed_default_pro
     assert hooks.returncode == 0, hooks.stderr
     line = next(line for line in hooks.stdout.splitlines() if line.split()[:1] == ["movielens"])
     assert "airflow_movielens.hooks.MovielensHook" in line
+
+
+UNUSUAL_ANSWERS = {
+    "provider_name": "Open Film Archive (v2)",
+    "package_name": "acme-airflow-open-film-archive-provider",
+    "module_name": "acme_open_film_archive_provider",
+    "class_prefix": "OpenFilmArchiveHistory",
+    "description": 'Ratings from "Open Film Archive" \\ $HOME # 🚀 — naïve',
+    "author_name": "Zoë O'Brien-Ñúñez",
+    "api_base_url": "https://films.example.org:8443/api/v2/",
+    "api_endpoint": "/film-ratings.json",
+    "connection_id": "open_films",
+    "license": "MIT",
+    "python_floor": "3.11",
+}
+
+
+@pytest.fixture(scope="module")
+def installed_unusual_project(cookies_session):
+    result = cookies_session.bake(extra_context=UNUSUAL_ANSWERS)
+    assert result.exit_code == 0, result.exception
+    install_copy_of(result.project_path)
+    yield result.project_path
+    pip_uninstall(UNUSUAL_ANSWERS["package_name"])
+
+
+@pytest.mark.slow
+def test_a_project_baked_from_unusual_answers_passes_its_own_suite_and_lint(installed_unusual_project):
+    suite = run_baked_suite(installed_unusual_project)
+    lint = subprocess.run(
+        [BIN / "ruff", "check", "--no-cache", "."],
+        cwd=installed_unusual_project,
+        capture_output=True,
+        text=True,
+    )
+    formatting = subprocess.run(
+        [BIN / "ruff", "format", "--check", "--no-cache", "."],
+        cwd=installed_unusual_project,
+        capture_output=True,
+        text=True,
+    )
+
+    assert suite.returncode == 0, suite.stdout[-5000:] + suite.stderr[-2000:]
+    assert lint.returncode == 0, lint.stdout
+    assert formatting.returncode == 0, formatting.stdout

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         return migrate.returncode
 
     import pandas as pd
+    import pendulum
 
     from {{ cookiecutter.module_name }}.local_api import LocalRatingsAPI
 
@@ -72,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         from {{ cookiecutter.module_name }}.example_dags.{{ cookiecutter.__conn_type }}_ratings import dag
 
         # A run covers the day before its logical date.
-        logical_date = dt.datetime.combine(args.day + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+        next_day = args.day + dt.timedelta(days=1)
+        logical_date = pendulum.datetime(next_day.year, next_day.month, next_day.day, tz="UTC")
         run = dag.test(logical_date=logical_date)
 
     if run.state != "success":

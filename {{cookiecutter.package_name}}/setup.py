@@ -6,17 +6,16 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
-VERSION = re.search(
-    r'^__version__ = "([^"]+)"$', (HERE / "src" / "{{ cookiecutter.module_name }}" / "__init__.py").read_text(), re.M
-).group(1)
+INIT = HERE / "src" / "{{ cookiecutter.module_name }}" / "__init__.py"
+VERSION = re.search(r'^__version__ = "([^"]+)"$', INIT.read_text(encoding="utf-8"), re.MULTILINE).group(1)
 
 setup(
     name="{{ cookiecutter.package_name }}",
     version=VERSION,
-    description={{ cookiecutter.description | quoted }},
+    description={{ cookiecutter.description | pystr }},
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
-    author={{ cookiecutter.author_name | quoted }},
+    author={{ cookiecutter.author_name | pystr }},
     author_email="{{ cookiecutter.author_email }}",
     url="{{ cookiecutter.repository_url }}",
     license="{{ cookiecutter.license }}",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pandas as pd
+import pendulum
 from airflow.models import DagBag
 
 from conftest import EXAMPLE_DAGS
@@ -33,7 +33,7 @@ def test_example_dag_runs_end_to_end(airflow_db, connection, tmp_path, monkeypat
     from {{ cookiecutter.module_name }}.example_dags.{{ cookiecutter.__conn_type }}_ratings import dag
 
     # The run at midnight on 2026-01-04 covers 2026-01-03, the day with 250 ratings.
-    run = dag.test(logical_date=dt.datetime(2026, 1, 4, tzinfo=dt.timezone.utc))
+    run = dag.test(logical_date=pendulum.datetime(2026, 1, 4, tz="UTC"))
 
     assert run.state == "success"
     ratings_file = tmp_path / "ratings" / "2026-01-03.jsonl"

@@ -42,7 +42,7 @@ def test_window_start_is_inclusive_and_end_exclusive(connection):
 
 
 def test_dates_and_datetimes_are_accepted_as_window_bounds(connection):
-    ratings = fetch(start_date=dt.date(2026, 1, 1), end_date=dt.datetime(2026, 1, 3, tzinfo=dt.timezone.utc))
+    ratings = fetch(start_date=dt.date(2026, 1, 1), end_date=dt.datetime(2026, 1, 3, 12, 30))
 
     assert ratings == expected(connection, "2026-01-01", "2026-01-03")
 
@@ -74,7 +74,10 @@ def test_an_empty_page_before_the_total_is_an_error_not_a_silent_stop(connection
     empty = json.dumps({"result": [], "offset": 0, "limit": 100, "total": 5}).encode()
     connection.add_faults(Fault(body=empty))
 
-    with pytest.raises({{ cookiecutter.class_prefix }}APIError, match="empty page at offset 0 although its total is 5"):
+    with pytest.raises(
+        {{ cookiecutter.class_prefix }}APIError,
+        match="empty page at offset 0 although its total is 5",
+    ):
         fetch()
 
 
@@ -161,7 +164,10 @@ def test_a_body_that_stays_broken_fails_once_retries_are_spent(connection):
 def test_a_body_without_the_expected_keys_is_a_clear_error(connection):
     connection.add_faults(Fault(body=b'{"data": []}'))
 
-    with pytest.raises({{ cookiecutter.class_prefix }}APIError, match=r"without a 'result' list .* \(found \['data'\]\)"):
+    with pytest.raises(
+        {{ cookiecutter.class_prefix }}APIError,
+        match=r"without a 'result' list .* \(found \['data'\]\)",
+    ):
         fetch()
 
 
@@ -178,7 +184,12 @@ def test_get_conn_reuses_one_session_until_closed(connection):
 def test_host_may_be_a_full_base_url(connection, monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_{{ cookiecutter.connection_id | upper }}",
-        json.dumps({"conn_type": "{{ cookiecutter.__conn_type }}", "host": f"http://127.0.0.1:{connection.port}{{ cookiecutter.__api_path }}/"}),
+        json.dumps(
+            {
+                "conn_type": "{{ cookiecutter.__conn_type }}",
+                "host": f"http://127.0.0.1:{connection.port}{{ cookiecutter.__api_path }}/",
+            },
+        ),
     )
 
     assert {{ cookiecutter.class_prefix }}Hook().get_conn()[1] == f"http://127.0.0.1:{connection.port}{{ cookiecutter.__api_path }}"

@@ -11,14 +11,21 @@ from airflow.sdk import DAG, ObjectStoragePath
 
 from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}APIError
 from {{ cookiecutter.module_name }}.local_api import Fault
-from {{ cookiecutter.module_name }}.operators import {{ cookiecutter.class_prefix }}FetchRatingsOperator, {{ cookiecutter.class_prefix }}RankMoviesOperator
+from {{ cookiecutter.module_name }}.operators import (
+    {{ cookiecutter.class_prefix }}FetchRatingsOperator,
+    {{ cookiecutter.class_prefix }}RankMoviesOperator,
+)
 from {{ cookiecutter.module_name }}.ranking import rank_movies_by_rating
 
 
 def fetch_operator(output_path, **kwargs):
     kwargs.setdefault("window_start", "2026-01-03")
     kwargs.setdefault("window_end", "2026-01-04")
-    return {{ cookiecutter.class_prefix }}FetchRatingsOperator(task_id="fetch_ratings", output_path=str(output_path), **kwargs)
+    return {{ cookiecutter.class_prefix }}FetchRatingsOperator(
+        task_id="fetch_ratings",
+        output_path=str(output_path),
+        **kwargs,
+    )
 
 
 def read_lines(path):

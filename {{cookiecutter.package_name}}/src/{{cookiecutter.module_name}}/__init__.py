@@ -6,7 +6,7 @@ __version__ = "{{ cookiecutter.version }}"
 
 PACKAGE_NAME = "{{ cookiecutter.package_name }}"
 CONN_TYPE = "{{ cookiecutter.__conn_type }}"
-INTEGRATION_NAME = {{ cookiecutter.provider_name | quoted }}
+INTEGRATION_NAME = {{ cookiecutter.provider_name | pystr }}
 
 
 def get_provider_info() -> dict:
@@ -18,20 +18,33 @@ def get_provider_info() -> dict:
     return {
         "package-name": PACKAGE_NAME,
         "name": INTEGRATION_NAME,
-        "description": {{ cookiecutter.description | quoted }},
+        "description": {{ cookiecutter.description | pystr }},
         "versions": [__version__],
         "integrations": [
             {
                 "integration-name": INTEGRATION_NAME,
-                "external-doc-url": {{ cookiecutter.repository_url | quoted }},
+                "external-doc-url": {{ cookiecutter.repository_url | pystr }},
                 "tags": ["service"],
             }
         ],
-        "hooks": [{"integration-name": INTEGRATION_NAME, "python-modules": ["{{ cookiecutter.module_name }}.hooks"]}],
-        "operators": [
-            {"integration-name": INTEGRATION_NAME, "python-modules": ["{{ cookiecutter.module_name }}.operators"]}
+        "hooks": [
+            {
+                "integration-name": INTEGRATION_NAME,
+                "python-modules": ["{{ cookiecutter.module_name }}.hooks"],
+            },
         ],
-        "sensors": [{"integration-name": INTEGRATION_NAME, "python-modules": ["{{ cookiecutter.module_name }}.sensors"]}],
+        "operators": [
+            {
+                "integration-name": INTEGRATION_NAME,
+                "python-modules": ["{{ cookiecutter.module_name }}.operators"],
+            },
+        ],
+        "sensors": [
+            {
+                "integration-name": INTEGRATION_NAME,
+                "python-modules": ["{{ cookiecutter.module_name }}.sensors"],
+            },
+        ],
         "connection-types": [
             {
                 "connection-type": CONN_TYPE,

@@ -56,7 +56,7 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
     conn_name_attr = "conn_id"
     default_conn_name = "{{ cookiecutter.connection_id }}"
     conn_type = "{{ cookiecutter.__conn_type }}"
-    hook_name = {{ cookiecutter.provider_name | quoted }}
+    hook_name = {{ cookiecutter.provider_name | pystr }}
 
     def __init__(
         self,
@@ -103,7 +103,10 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.headers.update(
-                {"Accept": "application/json", "User-Agent": f"{{ cookiecutter.package_name }}/{__version__}"}
+                {
+                    "Accept": "application/json",
+                    "User-Agent": f"{{ cookiecutter.package_name }}/{__version__}",
+                },
             )
             if conn.login:
                 session.auth = (conn.login, conn.password or "")

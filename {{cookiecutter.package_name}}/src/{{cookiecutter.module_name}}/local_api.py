@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import calendar
 import contextlib
 import datetime as dt
 import json
@@ -268,7 +269,8 @@ def _error(status: int, message: str) -> tuple[int, dict[str, str], bytes]:
 
 
 def _epoch(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+    """Seconds since the epoch at midnight UTC of ``day``."""
+    return calendar.timegm(day.timetuple())
 
 
 def _date_param(params: dict[str, str], name: str) -> dt.date | None:

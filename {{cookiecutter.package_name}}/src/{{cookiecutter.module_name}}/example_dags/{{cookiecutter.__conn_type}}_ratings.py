@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable
 
-from {{ cookiecutter.module_name }}.operators import {{ cookiecutter.class_prefix }}FetchRatingsOperator, {{ cookiecutter.class_prefix }}RankMoviesOperator
+from {{ cookiecutter.module_name }}.operators import (
+    {{ cookiecutter.class_prefix }}FetchRatingsOperator,
+    {{ cookiecutter.class_prefix }}RankMoviesOperator,
+)
 from {{ cookiecutter.module_name }}.sensors import {{ cookiecutter.class_prefix }}RatingsSensor
 
 {% raw -%}
@@ -23,11 +27,11 @@ RANKING_PATH = OUTPUT_BASE + "/rankings/{{ data_interval_start | ds }}.csv"
 
 with DAG(
     dag_id="{{ cookiecutter.__conn_type }}_ratings",
-    description={{ ("Fetch a day of " ~ cookiecutter.provider_name ~ " ratings and rank the movies") | quoted }},
+    description={{ ("Fetch a day of " ~ cookiecutter.provider_name ~ " ratings and rank the movies") | pystr }},
     # A data-interval timetable: each run covers the day before it, which is the
     # window the fetch operator and the sensor read from the template context.
     schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=5)},

@@ -1,0 +1,153 @@
+"""Answers the template refuses, and free text it must carry into the baked files unchanged."""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import runpy
+
+import pytest
+import yaml
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+from conftest import baked_files
+from cookiecutter.exceptions import FailedHookException
+
+
+def files_left_in(folder):
+    """Whatever a bake left under ``folder`` (pytest-cookies bakes into folder/bakeNN)."""
+    return [path for path in folder.rglob("*") if path.is_file()]
+
+
+BAD_ANSWERS = [
+    ("provider_name", "", "give a non-empty text"),
+    ("provider_name", 'Movie"Lens', "use letters, digits, spaces"),
+    ("provider_name", "Movie\\Lens", "use letters, digits, spaces"),
+    ("provider_name", "Movie\nLens", "on one line"),
+    ("package_name", "Airflow_MovieLens", "lowercase letters and digits"),
+    ("package_name", "airflow movielens", "lowercase letters and digits"),
+    ("package_name", "-airflow", "lowercase letters and digits"),
+    ("package_name", "airflow--movielens", "single hyphens"),
+    ("module_name", "airflow-movielens", "lowercase letters, digits and underscores"),
+    ("module_name", "1movielens", "lowercase letters, digits and underscores"),
+    ("module_name", "class", "does not shadow"),
+    ("module_name", "json", "does not shadow"),
+    ("module_name", "airflow", "does not shadow"),
+    ("class_prefix", "movielens", "starting with a capital letter"),
+    ("class_prefix", "Movie Lens", "starting with a capital letter"),
+    ("class_prefix", "Movie$", "starting with a capital letter"),
+    ("class_prefix", "A" * 25, "at most 24 characters"),
+    ("module_name", "a" * 33, "at most 32 characters"),
+    ("description", "   ", "give a non-empty text"),
+    ("description", "line one\nline two", "on one line"),
+    ("author_name", "Ada\tLovelace", "on one line"),
+    ("author_email", "ada.example.com", "an address like"),
+    ("author_email", 'ada"@example.com', "an address like"),
+    ("repository_url", "github.com/ada/x", "http:// or https:// URL"),
+    ("repository_url", "https://github.com/ada/x y", "no spaces, quotes or backslashes"),
+    ("version", "1.0-beta", "PEP 440"),
+    ("version", "v1.0.0", "PEP 440"),
+    ("version", "", "PEP 440"),
+    ("api_base_url", "ftp://example.com", "http:// or https:// URL"),
+    ("api_base_url", "http://", "http:// or https:// URL"),
+    ("api_base_url", "http://example.com:99999", "port from 1 to 65535"),
+    ("api_base_url", "http://user:secret@example.com", "leave credentials out of the URL"),
+    ("api_base_url", "http://example.com/v1?key=1", "no query string"),
+    ("api_endpoint", "ratings", "starting with /"),
+    ("api_endpoint", "/ratings?x=1", "starting with /"),
+    ("api_endpoint", '/rat"ings', "starting with /"),
+    ("connection_id", "Movielens Default", "lowercase letters, digits and underscores"),
+    ("connection_id", "movielens-default", "lowercase letters, digits and underscores"),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "allowed"),
+    BAD_ANSWERS,
+    ids=[f"{question}={value!r}" for question, value, _ in BAD_ANSWERS],
+)
+def test_bad_answer_is_refused_naming_question_value_and_rule(
+    cookies, capfd, tmp_path, question, value, allowed
+):
+    result = cookies.bake(extra_context={question: value})
+
+    refusal = capfd.readouterr().err
+    assert isinstance(result.exception, FailedHookException)
+    assert f"{question}: {value!r} is not allowed" in refusal
+    assert allowed in refusal
+    assert files_left_in(tmp_path) == []
+
+
+def test_every_problem_is_reported_at_once(cookies, capfd):
+    cookies.bake(extra_context={"version": "one", "author_email": "nobody", "connection_id": "A B"})
+
+    refusal = capfd.readouterr().err
+    assert [line.split(":")[0].strip(" -") for line in refusal.splitlines()[1:]] == [
+        "author_email",
+        "version",
+        "connection_id",
+    ]
+
+
+@pytest.mark.parametrize(("question", "value"), [("license", "GPL-3.0"), ("python_floor", "3.8")])
+def test_a_choice_outside_its_list_is_refused_with_the_choices(cookies, tmp_path, question, value):
+    result = cookies.bake(extra_context={question: value})
+
+    assert result.exit_code != 0
+    assert f"{value} provided for choice variable {question}" in str(result.exception)
+    assert files_left_in(tmp_path) == []
+
+
+HOSTILE_TEXTS = [
+    "Says \"hello\" and 'bye'",
+    'Ends with a quote"',
+    "Triple quotes \"\"\" and ''' inside",
+    "Back\\slash, \\n and \\u0041 and a trailing backslash\\",
+    "Costs $5 or ${HOME} or $(rm -rf /) or `id`",
+    "Hash # not a comment; colon: yes; - dash",
+    "Ünïcödé — naïve café, 日本語, emoji 🚀",
+    "{braces} and %(percent)s and [brackets] and <tags> & ampersands",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=range(len(HOSTILE_TEXTS)))
+def test_hostile_free_text_bakes_valid_files_that_carry_it_exactly(cookies, text):
+    result = cookies.bake(extra_context={"description": text, "author_name": text})
+
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    for path in baked_files(project):
+        source = (project / path).read_text(encoding="utf-8")
+        if path.suffix == ".py":
+            compile(source, str(path), "exec")
+        elif path.suffix == ".toml":
+            tomllib.loads(source)
+        elif path.suffix == ".yml":
+            yaml.safe_load(source)
+        elif path.suffix == ".ini":
+            configparser.ConfigParser().read_string(source)
+    provider_info = runpy.run_path(str(project / "src" / "airflow_movielens" / "__init__.py"))[
+        "get_provider_info"
+    ]()
+    assert provider_info["description"] == text
+    setup_keywords = {
+        keyword.arg: keyword.value
+        for node in ast.walk(ast.parse((project / "setup.py").read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup"
+        for keyword in node.keywords
+    }
+    assert ast.literal_eval(setup_keywords["description"]) == text
+    assert ast.literal_eval(setup_keywords["author"]) == text
+    assert text in (project / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["O'Reilly Media", "Ünïcode Films", "Rotten Tomatoes (v2)", "AT&T Data"])
+def test_provider_names_with_punctuation_bake_valid_python(cookies, name):
+    result = cookies.bake(extra_context={"provider_name": name, "class_prefix": "Films"})
+
+    assert result.exit_code == 0, result.exception
+    for path in result.project_path.rglob("*.py"):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
