@@ -259,7 +259,7 @@ def _setting(name: str, argument: Any, extras: dict[str, Any], default: Any, kin
 
 
 def _base_url(host: str | None, port: int | None, scheme: str | None) -> str:
-    """Build the base URL from connection fields, falling back to the template's answers."""
+    """Build the base URL from connection fields, falling back to the defaults at the top of this module."""
     if host and "://" in host:
         parts = urlsplit(host)
         return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path.rstrip("/"), "", ""))
