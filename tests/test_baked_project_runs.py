@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -102,3 +103,21 @@ def test_a_project_baked_from_unusual_answers_passes_its_own_suite_and_lint(inst
     assert suite.returncode == 0, suite.stdout[-5000:] + suite.stderr[-2000:]
     assert lint.returncode == 0, lint.stdout
     assert formatting.returncode == 0, formatting.stdout
+
+
+@pytest.mark.slow
+def test_baked_tox_lint_and_build_environments_pass(default_project, tmp_path):
+    project = shutil.copytree(default_project, tmp_path / "project")  # tox writes into the tree
+
+    tox = subprocess.run(
+        [BIN / "tox", "run", "-e", "lint,build"],
+        cwd=project,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+    assert tox.returncode == 0, tox.stdout[-5000:] + tox.stderr[-2000:]
+    assert "lint: OK" in tox.stdout
+    assert "build: OK" in tox.stdout
