@@ -26,6 +26,12 @@ EMAIL = re.compile(r"^[^@\s\"'\\<>]+@[^@\s\"'\\<>]+\.[^@\s\"'\\<>]+$")
 ENDPOINT = re.compile(r"^/[A-Za-z0-9._~%/:@+-]*$")
 URL_SAFE = re.compile(r"^[A-Za-z0-9._~%/:@+\-\[\]]+$")
 UNSAFE_IN_URL = re.compile(r"[\s\"'\\<>`]")
+# Query parameter names: letters, digits and _ . - [ ] (JSON:API's page[size] included).
+PARAMETER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-\[\]]*$")
+# Body keys, with dots for nesting: data.items, meta.next_cursor.
+BODY_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+RECORD_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 # Longer names would push baked import lines past the line length the linter allows.
 MAX_MODULE_NAME = 32
 MAX_CLASS_PREFIX = 24
@@ -106,6 +112,96 @@ def check_http_url(question, value, example, allow_path):
     return None
 
 
+def check_optional(question, value, pattern, allowed):
+    """An optional structured answer may be empty; otherwise it must match."""
+    return None if value == "" else check_pattern(question, value, pattern, allowed)
+
+
+def contradiction(first, second, answers, why):
+    """Format a refusal for two answers that cannot both hold."""
+    return f"{first} {answers[first]!r} and {second} {answers[second]!r} contradict each other; {why}."
+
+
+def parameters_in_use(answers):
+    """The query parameters the baked hook will send, by the question that names them."""
+    used = {"limit_param": answers["limit_param"]}
+    pagination = answers["pagination"]
+    if pagination == "offset":
+        used["offset_param"] = answers["offset_param"]
+    if pagination in {"page", "link_header"}:
+        used["page_param"] = answers["page_param"]
+    if pagination == "cursor":
+        used["cursor_param"] = answers["cursor_param"]
+    if answers["date_filter"] != "none":
+        used["start_param"] = answers["start_param"]
+        used["end_param"] = answers["end_param"]
+    if answers["auth_type"] == "api_key" and answers["api_key_in"] == "query":
+        used["api_key_name"] = answers["api_key_name"]
+    return used
+
+
+def find_contradictions(answers):
+    """Answers that are each fine alone but cannot work together."""
+    found = []
+    pagination, records_key = answers["pagination"], answers["records_key"]
+    if pagination in {"offset", "page"} and records_key == "" and answers["total_key"]:
+        found.append(
+            contradiction(
+                "records_key",
+                "total_key",
+                answers,
+                "a body that is a bare list has no total key; clear total_key",
+            )
+        )
+    if pagination == "page" and answers["total_key"] and answers["total_pages_key"]:
+        found.append(
+            contradiction(
+                "total_key",
+                "total_pages_key",
+                answers,
+                "page pagination stops on one of them; clear the other",
+            )
+        )
+    if pagination == "cursor" and records_key == "":
+        found.append(
+            contradiction(
+                "pagination",
+                "records_key",
+                answers,
+                "the next cursor lives in the body, so the records need a key too",
+            )
+        )
+    if pagination == "cursor" and answers["next_cursor_key"] == "":
+        found.append(
+            contradiction(
+                "pagination",
+                "next_cursor_key",
+                answers,
+                "cursor pagination needs the body key of the next cursor",
+            )
+        )
+    if answers["auth_type"] != "api_key" and answers["api_key_in"] == "query":
+        found.append(
+            contradiction("auth_type", "api_key_in", answers, "only api_key auth sends a key in the query")
+        )
+    seen = {}
+    for question, name in parameters_in_use(answers).items():
+        if name in seen:
+            found.append(contradiction(seen[name], question, answers, "each parameter needs its own name"))
+        seen.setdefault(name, question)
+    record_keys = {}
+    for question in ("item_key", "user_key", "score_key"):
+        name = answers[question]
+        if name in record_keys:
+            found.append(
+                contradiction(
+                    record_keys[name], question, answers, "the ranking needs three different record keys"
+                )
+            )
+        record_keys.setdefault(name, question)
+    return found
+
+
 def find_problems(answers):
     """Return every problem in the answers, in the order the questions are asked."""
     found = [
@@ -155,13 +251,70 @@ def find_problems(answers):
             "give a path starting with / made of URL path characters, e.g. /ratings",
         ),
         check_pattern(
+            "api_key_name",
+            answers["api_key_name"],
+            HEADER_NAME if answers["api_key_in"] == "header" else PARAMETER,
+            "give a header or parameter name of letters, digits and - _ . [ ], e.g. X-API-Key",
+        ),
+        check_optional(
+            "records_key",
+            answers["records_key"],
+            BODY_KEY,
+            "give a key such as result or data.items, or leave it empty",
+        ),
+        check_optional(
+            "total_key",
+            answers["total_key"],
+            BODY_KEY,
+            "give a key such as total or meta.count, or leave it empty",
+        ),
+        check_optional(
+            "total_pages_key",
+            answers["total_pages_key"],
+            BODY_KEY,
+            "give a key such as pages, or leave it empty",
+        ),
+        check_optional(
+            "next_cursor_key",
+            answers["next_cursor_key"],
+            BODY_KEY,
+            "give a key such as next_cursor or meta.next",
+        ),
+        *(
+            check_pattern(
+                question,
+                answers[question],
+                PARAMETER,
+                "give a parameter name of letters, digits and _ . - [ ]",
+            )
+            for question in (
+                "offset_param",
+                "limit_param",
+                "page_param",
+                "cursor_param",
+                "start_param",
+                "end_param",
+            )
+        ),
+        *(
+            check_pattern(
+                question,
+                answers[question],
+                RECORD_KEY,
+                "give a record key of letters, digits and underscores",
+            )
+            for question in ("item_key", "user_key", "score_key")
+        ),
+        check_pattern(
             "connection_id",
             answers["connection_id"],
             CONNECTION_ID,
             "use lowercase letters, digits and underscores, starting with a letter, e.g. movielens_default",
         ),
     ]
-    return [message for message in found if message]
+    problems = [message for message in found if message]
+    # Contradictions are only meaningful between answers that are valid on their own.
+    return problems or find_contradictions(answers)
 
 
 def main():

@@ -54,6 +54,18 @@ def pip_uninstall(name: str) -> None:
     )
 
 
+def run_baked_suite(project: Path) -> subprocess.CompletedProcess:
+    """Run a baked project's own tests with this interpreter, as `pytest` in its folder would."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
 def install_copy_of(project: Path) -> None:
     """Install a baked project as a user would (not editable), building from a copy so the bake stays clean."""
     with tempfile.TemporaryDirectory() as scratch:

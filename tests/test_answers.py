@@ -61,6 +61,21 @@ BAD_ANSWERS = [
     ("api_endpoint", '/rat"ings', "starting with /"),
     ("connection_id", "Movielens Default", "lowercase letters, digits and underscores"),
     ("connection_id", "movielens-default", "lowercase letters, digits and underscores"),
+    ("api_key_name", "X API Key", "header or parameter name"),
+    ("records_key", "data..items", "a key such as result or data.items"),
+    ("records_key", "data items", "a key such as result or data.items"),
+    ("total_key", "meta.", "a key such as total or meta.count"),
+    ("total_pages_key", "1pages", "a key such as pages"),
+    ("next_cursor_key", "next-cursor", "a key such as next_cursor or meta.next"),
+    ("offset_param", "", "parameter name"),
+    ("limit_param", "per page", "parameter name"),
+    ("page_param", "page=1", "parameter name"),
+    ("cursor_param", "cur'sor", "parameter name"),
+    ("start_param", "since&x", "parameter name"),
+    ("end_param", "", "parameter name"),
+    ("item_key", "movie.id", "record key"),
+    ("user_key", "", "record key"),
+    ("score_key", "rating score", "record key"),
 ]
 
 
@@ -151,3 +166,78 @@ def test_provider_names_with_punctuation_bake_valid_python(cookies, name):
     assert result.exit_code == 0, result.exception
     for path in result.project_path.rglob("*.py"):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+CONTRADICTIONS = {
+    "bare-list-with-a-total": (
+        {"records_key": "", "total_key": "total"},
+        ("records_key", "total_key"),
+        "a body that is a bare list has no total key",
+    ),
+    "two-page-totals": (
+        {"pagination": "page", "total_key": "total", "total_pages_key": "pages"},
+        ("total_key", "total_pages_key"),
+        "page pagination stops on one of them",
+    ),
+    "cursor-with-a-bare-list": (
+        {"pagination": "cursor", "records_key": ""},
+        ("pagination", "records_key"),
+        "the next cursor lives in the body",
+    ),
+    "cursor-without-its-key": (
+        {"pagination": "cursor", "next_cursor_key": ""},
+        ("pagination", "next_cursor_key"),
+        "needs the body key of the next cursor",
+    ),
+    "query-key-without-api-key-auth": (
+        {"auth_type": "bearer", "api_key_in": "query"},
+        ("auth_type", "api_key_in"),
+        "only api_key auth sends a key in the query",
+    ),
+    "offset-and-limit-share-a-name": (
+        {"offset_param": "n", "limit_param": "n"},
+        ("limit_param", "offset_param"),
+        "each parameter needs its own name",
+    ),
+    "window-bounds-share-a-name": (
+        {"start_param": "day", "end_param": "day"},
+        ("start_param", "end_param"),
+        "each parameter needs its own name",
+    ),
+    "api-key-parameter-clashes-with-paging": (
+        {"auth_type": "api_key", "api_key_in": "query", "api_key_name": "limit"},
+        ("limit_param", "api_key_name"),
+        "each parameter needs its own name",
+    ),
+    "ranking-keys-repeat": (
+        {"user_key": "id", "item_key": "id"},
+        ("item_key", "user_key"),
+        "three different record keys",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CONTRADICTIONS)
+def test_contradicting_answers_are_refused_naming_both_questions(cookies, capfd, tmp_path, case):
+    answers, (first, second), why = CONTRADICTIONS[case]
+
+    result = cookies.bake(extra_context=answers)
+
+    refusal = capfd.readouterr().err
+    assert isinstance(result.exception, FailedHookException)
+    assert f"{first} {answers.get(first, 'limit')!r} and {second} {answers[second]!r}" in refusal
+    assert why in refusal
+    assert files_left_in(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"pagination": "link_header", "records_key": "", "total_key": "total"},
+        {"pagination": "cursor", "total_key": "", "offset_param": "cursor"},
+        {"date_filter": "none", "start_param": "limit"},
+    ],
+    ids=["link-ignores-total-key", "cursor-ignores-offset-param", "no-date-filter-ignores-date-params"],
+)
+def test_answers_for_options_not_chosen_do_not_count_as_contradictions(cookies, answers):
+    assert cookies.bake(extra_context=answers).exit_code == 0

@@ -63,8 +63,12 @@ def main(argv: list[str] | None = None) -> int:
                 "host": "127.0.0.1",
                 "port": api.port,
                 "schema": "http",
+{%- if cookiecutter.auth_type == "basic" %}
                 "login": "airflow",
                 "password": "airflow",
+{%- elif cookiecutter.auth_type != "none" %}
+                "password": "airflow",
+{%- endif %}
             }
         )
         os.environ["AIRFLOW_VAR_{{ cookiecutter.__conn_type | upper }}_OUTPUT_BASE"] = str(output)
@@ -75,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         # A run covers the day before its logical date.
         next_day = args.day + dt.timedelta(days=1)
         logical_date = pendulum.datetime(next_day.year, next_day.month, next_day.day, tz="UTC")
+        for task in dag.tasks:
+            task.retries = 0  # fail fast instead of waiting out the DAG's retry delays
         run = dag.test(logical_date=logical_date)
 
     if run.state != "success":

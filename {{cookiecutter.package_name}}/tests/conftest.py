@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 # Airflow reads its configuration once, at import: point it at a temporary home
 # with SQLite before any test module imports it.
@@ -24,7 +25,15 @@ import pytest  # noqa: E402
 from {{ cookiecutter.module_name }}.local_api import LocalRatingsAPI, Ratings  # noqa: E402
 
 CONN_ENV = "AIRFLOW_CONN_{{ cookiecutter.connection_id | upper }}"
-LOGIN, PASSWORD = "airflow", "s3cret-pa55word"
+{%- if cookiecutter.auth_type == "basic" %}
+LOGIN, SECRET = "airflow", "s3cret-pa55word"
+API_CREDENTIALS = {"login": LOGIN, "password": SECRET}
+{%- elif cookiecutter.auth_type in ["bearer", "api_key"] %}
+SECRET = "s3cret-t0ken"
+API_CREDENTIALS = {"token": SECRET}
+{%- else %}
+API_CREDENTIALS: dict[str, str] = {}
+{%- endif %}
 
 
 def small_ratings() -> Ratings:
@@ -37,29 +46,38 @@ def small_ratings() -> Ratings:
     return Ratings(rows)
 
 
+def connection_fields(port: int{% if cookiecutter.auth_type != "none" %}, secret: str = SECRET{% endif %}) -> dict[str, Any]:
+    """The connection to the local API on ``port``, in Airflow's JSON form."""
+    return {
+        "conn_type": "{{ cookiecutter.__conn_type }}",
+        "host": "127.0.0.1",
+        "port": port,
+        "schema": "http",
+{%- if cookiecutter.auth_type == "basic" %}
+        "login": LOGIN,
+        "password": secret,
+{%- elif cookiecutter.auth_type in ["bearer", "api_key"] %}
+        "password": secret,
+{%- endif %}
+    }
+
+
+def use_connection(monkeypatch: pytest.MonkeyPatch, fields: dict[str, Any]) -> None:
+    """Make the hook's default connection the one described by ``fields``."""
+    monkeypatch.setenv(CONN_ENV, json.dumps(fields))
+
+
 @pytest.fixture
 def api():
     """The local API with ``small_ratings()``, on a free port of 127.0.0.1."""
-    with LocalRatingsAPI(small_ratings(), login=LOGIN, password=PASSWORD) as server:
+    with LocalRatingsAPI(small_ratings(), **API_CREDENTIALS) as server:
         yield server
 
 
 @pytest.fixture
 def connection(api, monkeypatch):
-    """Point the default connection at the local API, in Airflow's JSON form."""
-    monkeypatch.setenv(
-        CONN_ENV,
-        json.dumps(
-            {
-                "conn_type": "{{ cookiecutter.__conn_type }}",
-                "host": "127.0.0.1",
-                "port": api.port,
-                "schema": "http",
-                "login": LOGIN,
-                "password": PASSWORD,
-            }
-        ),
-    )
+    """Point the default connection at the local API; the API is what the fixture returns."""
+    use_connection(monkeypatch, connection_fields(api.port))
     return api
 
 

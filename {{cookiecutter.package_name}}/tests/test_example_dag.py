@@ -1,3 +1,4 @@
+{%- set dated = cookiecutter.date_filter != "none" -%}
 """The example DAG parses cleanly and runs end to end with dag.test()."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import pandas as pd
 import pendulum
 from airflow.models import DagBag
 
+from {{ cookiecutter.module_name }}.ranking import ITEM_KEY
 from conftest import EXAMPLE_DAGS
 
 DAG_ID = "{{ cookiecutter.__conn_type }}_ratings"
@@ -32,13 +34,15 @@ def test_example_dag_runs_end_to_end(airflow_db, connection, tmp_path, monkeypat
     monkeypatch.setenv("AIRFLOW_VAR_{{ cookiecutter.__conn_type | upper }}_OUTPUT_BASE", str(tmp_path))
     from {{ cookiecutter.module_name }}.example_dags.{{ cookiecutter.__conn_type }}_ratings import dag
 
-    # The run at midnight on 2026-01-04 covers 2026-01-03, the day with 250 ratings.
+    # The run at midnight on 2026-01-04 {% if dated %}covers 2026-01-03, the day with 250 ratings{% else %}is named for 2026-01-03 and fetches all 255 ratings{% endif %}.
+    for task in dag.tasks:
+        task.retries = 0  # a failure should fail the test now, not after the DAG's retry delays
     run = dag.test(logical_date=pendulum.datetime(2026, 1, 4, tz="UTC"))
 
     assert run.state == "success"
     ratings_file = tmp_path / "ratings" / "2026-01-03.jsonl"
-    assert len([json.loads(line) for line in ratings_file.read_text().splitlines()]) == 250
+    assert len([json.loads(line) for line in ratings_file.read_text().splitlines()]) == {{ 250 if dated else 255 }}
     ranking = pd.read_csv(tmp_path / "rankings" / "2026-01-03.csv")
-    assert list(ranking.columns) == ["movieId", "avg_rating", "num_ratings"]
+    assert list(ranking.columns) == [ITEM_KEY, "avg_rating", "num_ratings"]
     assert len(ranking) > 0
     assert ranking["avg_rating"].is_monotonic_decreasing

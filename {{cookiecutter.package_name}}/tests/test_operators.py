@@ -1,26 +1,37 @@
+{%- set cc = cookiecutter -%}
+{%- set dated = cc.date_filter != "none" -%}
 """The fetch and rank operators: output contents, atomic writes, windows and XCom."""
 
 from __future__ import annotations
 
+{% if dated -%}
 import datetime as dt
+{% endif -%}
 import json
 
 import pandas as pd
 import pytest
-from airflow.sdk import DAG, ObjectStoragePath
+from airflow.sdk import {% if dated %}DAG, {% endif %}ObjectStoragePath
 
 from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}APIError
-from {{ cookiecutter.module_name }}.local_api import Fault
+from {{ cookiecutter.module_name }}.local_api import Fault{% if dated %}, epoch{% endif %}
 from {{ cookiecutter.module_name }}.operators import (
     {{ cookiecutter.class_prefix }}FetchRatingsOperator,
     {{ cookiecutter.class_prefix }}RankMoviesOperator,
 )
-from {{ cookiecutter.module_name }}.ranking import rank_movies_by_rating
+from {{ cookiecutter.module_name }}.ranking import ITEM_KEY, rank_movies_by_rating
+{%- if dated %}
+
+# Day 3 holds 250 ratings: three pages of 100.
+BUSY_DAY = ("2026-01-03", "2026-01-04")
+{%- endif %}
 
 
 def fetch_operator(output_path, **kwargs):
-    kwargs.setdefault("window_start", "2026-01-03")
-    kwargs.setdefault("window_end", "2026-01-04")
+{%- if dated %}
+    kwargs.setdefault("window_start", BUSY_DAY[0])
+    kwargs.setdefault("window_end", BUSY_DAY[1])
+{%- endif %}
     return {{ cookiecutter.class_prefix }}FetchRatingsOperator(
         task_id="fetch_ratings",
         output_path=str(output_path),
@@ -32,14 +43,26 @@ def read_lines(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+{% if dated -%}
 def test_fetch_writes_every_rating_of_the_window_as_json_lines(connection, tmp_path):
     target = tmp_path / "ratings" / "2026-01-03.jsonl"
 
     result = fetch_operator(target, batch_size=40).execute(context={})
 
     assert result == {"path": str(target), "records": 250}
-    window = connection.ratings.window(dt.date(2026, 1, 3), dt.date(2026, 1, 4))
+    window = connection.ratings.window(epoch(dt.date(2026, 1, 3)), epoch(dt.date(2026, 1, 4)))
     assert read_lines(target) == [connection.ratings.record(position) for position in window]
+{%- else -%}
+def test_fetch_writes_every_rating_as_json_lines(connection, tmp_path):
+    target = tmp_path / "ratings" / "all.jsonl"
+
+    result = fetch_operator(target, batch_size=40).execute(context={})
+
+    assert result == {"path": str(target), "records": 255}
+    window = connection.ratings.window()
+    assert read_lines(target) == [connection.ratings.record(position) for position in window]
+{%- endif %}
+{%- if dated %}
 
 
 def test_fetch_of_an_empty_window_writes_an_empty_file(connection, tmp_path):
@@ -49,15 +72,16 @@ def test_fetch_of_an_empty_window_writes_an_empty_file(connection, tmp_path):
 
     assert result["records"] == 0
     assert target.read_bytes() == b""
+{%- endif %}
 
 
 def test_fetch_writes_through_object_storage_urls(connection, tmp_path):
-    target = ObjectStoragePath(f"file://{tmp_path}/by-url/2026-01-02.jsonl")
+    target = ObjectStoragePath(f"file://{tmp_path}/by-url/ratings.jsonl")
 
-    result = fetch_operator(target, window_start="2026-01-02", window_end="2026-01-03").execute(context={})
+    result = fetch_operator(target).execute(context={})
 
-    assert result == {"path": str(target), "records": 3}
-    assert len((tmp_path / "by-url" / "2026-01-02.jsonl").read_text().splitlines()) == 3
+    assert result == {"path": str(target), "records": {{ 250 if dated else 255 }}}
+    assert len((tmp_path / "by-url" / "ratings.jsonl").read_text().splitlines()) == {{ 250 if dated else 255 }}
 
 
 def test_failed_fetch_leaves_no_file_and_no_temporary_files(connection, tmp_path):
@@ -87,7 +111,8 @@ def test_rerun_replaces_the_output(connection, tmp_path):
 
     fetch_operator(target).execute(context={})
 
-    assert len(read_lines(target)) == 250
+    assert len(read_lines(target)) == {{ 250 if dated else 255 }}
+{%- if dated %}
 
 
 @pytest.mark.parametrize(
@@ -96,6 +121,7 @@ def test_rerun_replaces_the_output(connection, tmp_path):
         ("2026-01-04", "2026-01-03", "must be before window_end"),
         ("2026-01-04", "2026-01-04", "timetable has no data interval"),
         ("2026-1-4", "2026-01-05", "window_start: '2026-1-4' is not allowed"),
+        ("2026-01-04", "next week", "window_end: 'next week' is not allowed"),
     ],
 )
 def test_a_bad_window_is_refused_before_anything_is_written(
@@ -107,11 +133,15 @@ def test_a_bad_window_is_refused_before_anything_is_written(
         operator.execute(context={})
     assert connection.requests == []
     assert list(tmp_path.iterdir()) == []
+{%- endif %}
 
 
 def test_bad_batch_size_is_refused_when_the_dag_is_parsed(tmp_path):
     with pytest.raises(ValueError, match="batch_size: -5 is not allowed"):
         fetch_operator(tmp_path / "out.jsonl", batch_size=-5)
+
+
+{%- if dated %}
 
 
 def test_dag_default_args_never_change_the_window():
@@ -122,11 +152,19 @@ def test_dag_default_args_never_change_the_window():
     ):
         operator = {{ cookiecutter.class_prefix }}FetchRatingsOperator(task_id="fetch", output_path="/tmp/x.jsonl")
 
+{%- if cc.date_filter == "date" %}
 {%- raw %}
     assert operator.window_start == "{{ data_interval_start | ds }}"
     assert operator.window_end == "{{ data_interval_end | ds }}"
 {%- endraw %}
+{%- else %}
+{%- raw %}
+    assert operator.window_start == "{{ data_interval_start | ts }}"
+    assert operator.window_end == "{{ data_interval_end | ts }}"
+{%- endraw %}
+{%- endif %}
     assert set(operator.template_fields) == {"output_path", "window_start", "window_end"}
+{%- endif %}
 
 
 def test_rank_operator_writes_the_ranking_of_the_fetched_file_as_csv(connection, tmp_path):
@@ -138,7 +176,7 @@ def test_rank_operator_writes_the_ranking_of_the_fetched_file_as_csv(connection,
         task_id="rank_movies", input_path=str(ratings_path), output_path=str(ranking_path)
     ).execute(context={})
 
-    written = pd.read_csv(ranking_path, index_col="movieId")
+    written = pd.read_csv(ranking_path, index_col=ITEM_KEY)
     ratings = pd.DataFrame(read_lines(ratings_path))
     pd.testing.assert_frame_equal(written, rank_movies_by_rating(ratings), check_dtype=False)
     assert result == {"path": str(ranking_path), "movies": len(written)}
@@ -154,4 +192,4 @@ def test_rank_operator_handles_an_empty_ratings_file(tmp_path):
     ).execute(context={})
 
     assert result["movies"] == 0
-    assert ranking_path.read_text().splitlines() == ["movieId,avg_rating,num_ratings"]
+    assert ranking_path.read_text().splitlines() == [f"{ITEM_KEY},avg_rating,num_ratings"]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pandas as pd
+import pytest
 
-from {{ cookiecutter.module_name }}.ranking import rank_movies_by_rating, read_ratings
+from {{ cookiecutter.module_name }}.ranking import ITEM_KEY, SCORE_KEY, USER_KEY, rank_movies_by_rating, read_ratings
 
 
 def ratings_frame(rows):
-    return pd.DataFrame(rows, columns=["userId", "movieId", "rating"])
+    """A ratings frame from (user, item, score) rows."""
+    return pd.DataFrame(rows, columns=[USER_KEY, ITEM_KEY, SCORE_KEY])
 
 
 def test_ranks_by_mean_rating_then_distinct_users():
@@ -45,17 +48,25 @@ def test_ties_keep_movie_id_order():
     assert list(rank_movies_by_rating(ratings).index) == [4, 7, 9]
 
 
-def test_read_ratings_reads_json_lines_with_api_types():
-    source = io.BytesIO(b'{"userId": 1, "movieId": 2, "rating": 4.5, "timestamp": 10}\n')
+def test_read_ratings_reads_the_ranked_columns_with_float_scores():
+    record = {USER_KEY: 1, ITEM_KEY: 2, SCORE_KEY: 4, "timestamp": 1767225600}
+    source = io.BytesIO(json.dumps(record).encode() + b"\n")
 
     frame = read_ratings(source)
 
-    assert frame.to_dict("records") == [{"userId": 1, "movieId": 2, "rating": 4.5, "timestamp": 10}]
-    assert str(frame["rating"].dtype) == "float64"
+    assert frame.to_dict("records") == [{USER_KEY: 1, ITEM_KEY: 2, SCORE_KEY: 4.0}]
+    assert str(frame[SCORE_KEY].dtype) == "float64"
 
 
-def test_read_ratings_of_an_empty_file_gives_typed_empty_columns():
+def test_read_ratings_names_the_line_and_the_missing_key():
+    source = io.BytesIO(json.dumps({USER_KEY: 1, ITEM_KEY: 2}).encode() + b"\n")
+
+    with pytest.raises(ValueError, match=f"line 1 of the ratings file has no '{SCORE_KEY}' key"):
+        read_ratings(source)
+
+
+def test_read_ratings_of_an_empty_file_gives_the_ranked_columns():
     frame = read_ratings(io.BytesIO(b""))
 
-    assert list(frame.columns) == ["userId", "movieId", "rating", "timestamp"]
+    assert list(frame.columns) == [USER_KEY, ITEM_KEY, SCORE_KEY]
     assert frame.empty

@@ -1,14 +1,23 @@
-"""The sensor: true once the window holds a rating, asking for one record per poke."""
+{%- set cc = cookiecutter -%}
+{%- set dated = cc.date_filter != "none" -%}
+"""The sensor: true once {% if dated %}the window holds a rating{% else %}the API holds a rating{% endif %}, asking for one record per poke."""
 
 from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.module_name }}.sensors import {{ cookiecutter.class_prefix }}RatingsSensor
+{% if not dated -%}
+from {{ cc.module_name }}.local_api import LocalRatingsAPI, Ratings
+{% endif -%}
+from {{ cc.module_name }}.sensors import {{ cc.class_prefix }}RatingsSensor
+{%- if not dated %}
+from conftest import API_CREDENTIALS, connection_fields, use_connection
+{%- endif %}
+{%- if dated %}
 
 
 def sensor(window_start, window_end):
-    return {{ cookiecutter.class_prefix }}RatingsSensor(
+    return {{ cc.class_prefix }}RatingsSensor(
         task_id="wait_for_ratings",
         window_start=window_start,
         window_end=window_end,
@@ -22,7 +31,7 @@ def test_poke_is_true_when_the_window_holds_ratings(connection):
 def test_poke_asks_for_a_single_record(connection):
     sensor("2026-01-03", "2026-01-04").poke(context={})
 
-    assert [request["limit"] for request in connection.requests] == ["1"]
+    assert [request["{{ cc.limit_param }}"] for request in connection.requests] == ["1"]
 
 
 def test_poke_is_false_when_the_window_is_empty(connection):
@@ -32,3 +41,26 @@ def test_poke_is_false_when_the_window_is_empty(connection):
 def test_poke_refuses_an_inverted_window(connection):
     with pytest.raises(ValueError, match="must be before window_end"):
         sensor("2026-01-06", "2026-01-05").poke(context={})
+{%- else %}
+
+
+def sensor():
+    return {{ cc.class_prefix }}RatingsSensor(task_id="wait_for_ratings")
+
+
+def test_poke_is_true_when_the_api_holds_ratings(connection):
+    assert sensor().poke(context={}) is True
+
+
+def test_poke_asks_for_a_single_record(connection):
+    sensor().poke(context={})
+
+    assert [request["{{ cc.limit_param }}"] for request in connection.requests] == ["1"]
+
+
+def test_poke_is_false_when_the_api_holds_no_ratings(monkeypatch):
+    with LocalRatingsAPI(Ratings([]), **API_CREDENTIALS) as empty_api:
+        use_connection(monkeypatch, connection_fields(empty_api.port))
+
+        assert sensor().poke(context={}) is False
+{%- endif %}

@@ -68,13 +68,28 @@ def get_provider_info() -> dict:
                     },
                 },
                 "ui-field-behaviour": {
+{%- if cookiecutter.auth_type == "basic" %}
                     "hidden-fields": ["extra"],
                     "relabeling": {"schema": "Scheme", "login": "Username"},
+{%- elif cookiecutter.auth_type == "bearer" %}
+                    "hidden-fields": ["extra", "login"],
+                    "relabeling": {"schema": "Scheme", "password": "Token"},
+{%- elif cookiecutter.auth_type == "api_key" %}
+                    "hidden-fields": ["extra", "login"],
+                    "relabeling": {"schema": "Scheme", "password": "API key"},
+{%- else %}
+                    "hidden-fields": ["extra", "login", "password"],
+                    "relabeling": {"schema": "Scheme"},
+{%- endif %}
                     "placeholders": {
                         "host": "{{ cookiecutter.__api_host }}",
+{%- if cookiecutter.__api_port %}
                         "port": "{{ cookiecutter.__api_port }}",
+{%- endif %}
                         "schema": "{{ cookiecutter.__api_scheme }}",
+{%- if cookiecutter.auth_type == "basic" %}
                         "login": "username",
+{%- endif %}
                     },
                 },
             }

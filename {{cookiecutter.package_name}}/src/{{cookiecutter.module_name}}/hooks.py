@@ -1,11 +1,15 @@
-"""Hook for the {{ cookiecutter.provider_name }} ratings API."""
+{%- set cc = cookiecutter -%}
+{%- set P = cc.class_prefix -%}
+{%- set dated = cc.date_filter != "none" -%}
+"""Hook for the {{ cc.provider_name }} ratings API."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import {% if cc.auth_type == "api_key" and cc.api_key_in == "query" %}parse_qsl, urlencode, {% endif %}{% if cc.pagination == "link_header" %}urljoin, {% endif %}urlsplit, urlunsplit
 
 import requests
 from airflow.sdk import BaseHook
@@ -13,33 +17,82 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
-from {{ cookiecutter.module_name }} import __version__
+from {{ cc.module_name }} import __version__
 
-DEFAULT_SCHEME = "{{ cookiecutter.__api_scheme }}"
-DEFAULT_HOST = "{{ cookiecutter.__api_host }}"
-{%- if cookiecutter.__api_port %}
-DEFAULT_PORT: int | None = {{ cookiecutter.__api_port }}
+DEFAULT_SCHEME = "{{ cc.__api_scheme }}"
+DEFAULT_HOST = "{{ cc.__api_host }}"
+{%- if cc.__api_port %}
+DEFAULT_PORT: int | None = {{ cc.__api_port }}
 {%- else %}
 DEFAULT_PORT: int | None = None
 {%- endif %}
-BASE_PATH = "{{ cookiecutter.__api_path }}"
-RATINGS_ENDPOINT = "{{ cookiecutter.api_endpoint }}"
+BASE_PATH = "{{ cc.__api_path }}"
+RATINGS_ENDPOINT = "{{ cc.api_endpoint }}"
+
+# The shape of the API: where records, totals and cursors are, and what the parameters are called.
+{%- if cc.records_key %}
+RECORDS_KEY = "{{ cc.records_key }}"
+{%- else %}
+# The body is the list of records itself.
+{%- endif %}
+{%- if cc.pagination in ["offset", "page"] and cc.total_key %}
+TOTAL_KEY = "{{ cc.total_key }}"
+{%- endif %}
+{%- if cc.pagination == "page" and cc.total_pages_key %}
+TOTAL_PAGES_KEY = "{{ cc.total_pages_key }}"
+{%- endif %}
+{%- if cc.pagination == "cursor" %}
+NEXT_CURSOR_KEY = "{{ cc.next_cursor_key }}"
+CURSOR_PARAM = "{{ cc.cursor_param }}"
+{%- endif %}
+{%- if cc.pagination == "offset" %}
+OFFSET_PARAM = "{{ cc.offset_param }}"
+{%- endif %}
+{%- if cc.pagination == "page" %}
+PAGE_PARAM = "{{ cc.page_param }}"
+FIRST_PAGE = 1
+{%- endif %}
+LIMIT_PARAM = "{{ cc.limit_param }}"
+{%- if dated %}
+START_PARAM = "{{ cc.start_param }}"
+END_PARAM = "{{ cc.end_param }}"
+{%- endif %}
+{%- if cc.auth_type == "api_key" and cc.api_key_in == "header" %}
+API_KEY_HEADER = "{{ cc.api_key_name }}"
+{%- elif cc.auth_type == "api_key" %}
+API_KEY_PARAM = "{{ cc.api_key_name }}"
+{%- endif %}
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# What to blank out of URLs and messages before they reach a log or an exception.
+_USERINFO_IN_TEXT = re.compile(r"://[^/@\s]*@")
+{%- if cc.auth_type == "api_key" and cc.api_key_in == "query" %}
+_API_KEY_IN_TEXT = re.compile(rf"([?&]){re.escape(API_KEY_PARAM)}=[^&\s'\")]*")
+{%- endif %}
 
 
-class {{ cookiecutter.class_prefix }}APIError(Exception):
+class {{ P }}APIError(Exception):
     """The API answered in a way the hook cannot use: an error status or an unexpected body."""
 
 
-class {{ cookiecutter.class_prefix }}Hook(BaseHook):
+class {{ P }}Hook(BaseHook):
     """
-    Talk to the {{ cookiecutter.provider_name }} ratings API through an Airflow connection.
+    Talk to the {{ cc.provider_name }} ratings API through an Airflow connection.
 
-    The connection supplies host, port, scheme (the ``schema`` field) and the
-    basic-auth login and password; empty fields fall back to
-    ``{{ cookiecutter.api_base_url }}``. The host may also be a full base URL such
-    as ``https://api.example.com/v1``.
+    The connection supplies host, port and scheme (the ``schema`` field);
+{%- if cc.auth_type == "basic" %}
+    login and password are sent with HTTP basic auth.
+{%- elif cc.auth_type == "bearer" %}
+    its password field holds the token, sent as ``Authorization: Bearer <token>``.
+{%- elif cc.auth_type == "api_key" and cc.api_key_in == "header" %}
+    its password field holds the API key, sent in the ``{{ cc.api_key_name }}`` header.
+{%- elif cc.auth_type == "api_key" %}
+    its password field holds the API key, sent as the ``{{ cc.api_key_name }}`` query parameter.
+{%- else %}
+    the API needs no credentials.
+{%- endif %}
+    Empty fields fall back to ``{{ cc.api_base_url }}``. The host may also be a
+    full base URL such as ``https://api.example.com/v1``.
 
     Every request has connect and read timeouts, and idempotent GETs are retried
     with exponential backoff on 429, 5xx, connection errors and broken bodies,
@@ -54,9 +107,9 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
     """
 
     conn_name_attr = "conn_id"
-    default_conn_name = "{{ cookiecutter.connection_id }}"
-    conn_type = "{{ cookiecutter.__conn_type }}"
-    hook_name = {{ cookiecutter.provider_name | pystr }}
+    default_conn_name = "{{ cc.connection_id }}"
+    conn_type = "{{ cc.__conn_type }}"
+    hook_name = {{ cc.provider_name | pystr }}
 
     def __init__(
         self,
@@ -79,6 +132,9 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         self._base_url: str | None = None
         self._timeout: tuple[float, float] = (10.0, 60.0)
         self._retry: Retry | None = None
+{%- if cc.auth_type == "api_key" and cc.api_key_in == "query" %}
+        self._api_key: str | None = None
+{%- endif %}
 
     def get_conn(self) -> tuple[requests.Session, str]:
         """Return the cached session and base URL, building them on first use."""
@@ -105,11 +161,21 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
             session.headers.update(
                 {
                     "Accept": "application/json",
-                    "User-Agent": f"{{ cookiecutter.package_name }}/{__version__}",
+                    "User-Agent": f"{{ cc.package_name }}/{__version__}",
                 },
             )
+{%- if cc.auth_type == "basic" %}
             if conn.login:
                 session.auth = (conn.login, conn.password or "")
+{%- elif cc.auth_type == "bearer" %}
+            if conn.password:
+                session.headers["Authorization"] = f"Bearer {conn.password}"
+{%- elif cc.auth_type == "api_key" and cc.api_key_in == "header" %}
+            if conn.password:
+                session.headers[API_KEY_HEADER] = conn.password
+{%- elif cc.auth_type == "api_key" %}
+            self._api_key = conn.password or None
+{%- endif %}
             self._base_url = _base_url(conn.host, conn.port, conn.schema)
             self._session = session
         return self._session, self._base_url
@@ -121,7 +187,7 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         self._session = None
         self._base_url = None
 
-    def __enter__(self) -> {{ cookiecutter.class_prefix }}Hook:
+    def __enter__(self) -> {{ P }}Hook:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -129,36 +195,71 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
 
     def get_ratings(
         self,
+{%- if dated %}
         start_date: str | dt.date | None = None,
         end_date: str | dt.date | None = None,
+{%- endif %}
         batch_size: int = 100,
     ) -> Iterator[dict[str, Any]]:
         """
+{%- if dated %}
         Yield every rating in ``[start_date, end_date)``, one page at a time.
-
+{%- else %}
+        Yield every rating the API holds, one page at a time.
+{%- endif %}
+{% if cc.pagination == "offset" %}
         The offset advances by the records actually received, so an API that caps
-        its page size loses nothing; an empty page before ``total`` is reached is an
+        its page size loses nothing.
+{%- if cc.total_key %} An empty page before the total is reached is an
         error rather than a silent stop.
-
-        :param start_date: First day of the window (inclusive), or None for no lower bound.
-        :param end_date: Day after the window (exclusive), or None for no upper bound.
+{%- else %} The API gives no total, so paging stops at the first
+        empty page.
+{%- endif %}
+{%- elif cc.pagination == "page" %}
+        Pages are numbered from ``FIRST_PAGE``.
+{%- if cc.total_key %} Paging stops once the records received reach the
+        total; an empty page before that is an error rather than a silent stop.
+{%- elif cc.total_pages_key %} Paging stops after the last page the API
+        announces.
+{%- else %} The API gives no total, so paging stops at an empty page
+        or at a page shorter than the longest one seen, which is how an API that
+        caps its page size below ``batch_size`` still loses nothing.
+{%- endif %}
+{%- elif cc.pagination == "cursor" %}
+        Each page names the cursor of the next one; paging stops when it is empty.
+        A cursor that comes back a second time is an error, never an endless loop.
+{%- else %}
+        Each response links to the next page in its ``Link: <...>; rel="next"``
+        header; paging stops when there is none. A link seen before, or one to
+        another host, is an error, never an endless loop or a leak of credentials.
+{%- endif %}
+{% if dated %}
+        :param start_date: Start of the window (inclusive): YYYY-MM-DD, an ISO 8601
+            datetime, a date or a datetime; None for no lower bound.
+        :param end_date: End of the window (exclusive), in the same forms; None for no upper bound.
+{%- endif %}
         :param batch_size: Records asked for per request.
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size: {batch_size!r} is not allowed; give a positive integer.")
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {LIMIT_PARAM: batch_size}
+{%- if dated %}
         if start_date is not None:
-            params["start_date"] = as_api_date(start_date, "start_date")
+            params[START_PARAM] = as_api_time(start_date, "start_date")
         if end_date is not None:
-            params["end_date"] = as_api_date(end_date, "end_date")
+            params[END_PARAM] = as_api_time(end_date, "end_date")
+{%- endif %}
+{%- if cc.pagination == "offset" %}
 
         offset = 0
         while True:
-            page = self._get_page({**params, "offset": offset, "limit": batch_size})
-            records, total = page["result"], page["total"]
+            page = self._get_json(self._endpoint_url(), {**params, OFFSET_PARAM: offset})
+            records = _records(page)
+{%- if cc.total_key %}
+            total = _count(page, TOTAL_KEY)
             if not records:
                 if offset < total:
-                    raise {{ cookiecutter.class_prefix }}APIError(
+                    raise {{ P }}APIError(
                         f"{RATINGS_ENDPOINT} returned an empty page at offset {offset} "
                         f"although its total is {total}; refusing to drop the remaining records."
                     )
@@ -167,19 +268,138 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
             offset += len(records)
             if offset >= total:
                 return
+{%- else %}
+            if not records:
+                return
+            yield from records
+            offset += len(records)
+{%- endif %}
+{%- elif cc.pagination == "page" %}
+
+        page_number = FIRST_PAGE
+{%- if cc.total_key %}
+        received = 0
+{%- elif not cc.total_pages_key %}
+        longest = 0
+{%- endif %}
+        while True:
+            page = self._get_json(self._endpoint_url(), {**params, PAGE_PARAM: page_number})
+            records = _records(page)
+{%- if cc.total_key %}
+            total = _count(page, TOTAL_KEY)
+            if not records:
+                if received < total:
+                    raise {{ P }}APIError(
+                        f"{RATINGS_ENDPOINT} returned an empty page {page_number} after {received} "
+                        f"records although its total is {total}; refusing to drop the remaining records."
+                    )
+                return
+            yield from records
+            received += len(records)
+            if received >= total:
+                return
+{%- elif cc.total_pages_key %}
+            total_pages = _count(page, TOTAL_PAGES_KEY)
+            if not records:
+                if page_number <= total_pages:
+                    raise {{ P }}APIError(
+                        f"{RATINGS_ENDPOINT} returned an empty page {page_number} although it "
+                        f"announces {total_pages} pages; refusing to drop the remaining records."
+                    )
+                return
+            yield from records
+            if page_number >= total_pages:
+                return
+{%- else %}
+            if not records:
+                return
+            yield from records
+            if len(records) < longest:
+                return
+            longest = max(longest, len(records))
+{%- endif %}
+            page_number += 1
+{%- elif cc.pagination == "cursor" %}
+
+        cursors_seen: set[str] = set()
+        while True:
+            page = self._get_json(self._endpoint_url(), params)
+            yield from _records(page)
+            cursor = _lookup(page, NEXT_CURSOR_KEY)
+            if cursor in (None, ""):
+                return
+            cursor = str(cursor)
+            if cursor in cursors_seen:
+                raise {{ P }}APIError(
+                    f"{RATINGS_ENDPOINT} sent the cursor {cursor!r} a second time; "
+                    "stopping rather than reading the same pages forever."
+                )
+            cursors_seen.add(cursor)
+            params = {**params, CURSOR_PARAM: cursor}
+{%- else %}
+
+        url: str | None = self._endpoint_url()
+        query: dict[str, Any] | None = params
+        links_seen: set[str] = set()
+        while url is not None:
+            page, response = self._get_json_and_response(url, query)
+            yield from _records(page)
+            url, query = self._next_link(response, links_seen), None
+{%- endif %}
 
     def test_connection(self) -> tuple[bool, str]:
         """Check that the API answers with the connection's credentials (used by the UI's Test button)."""
         try:
-            page = self._get_page({"offset": 0, "limit": 1})
+            page = self._get_json(self._endpoint_url(), {LIMIT_PARAM: 1})
+            _records(page)
         except Exception as error:
             return False, str(error)
-        return True, f"Connected; the API holds {page['total']} ratings."
+{%- if cc.pagination in ["offset", "page"] and cc.total_key %}
+        return True, f"Connected; the API holds {_count(page, TOTAL_KEY)} ratings."
+{%- else %}
+        return True, "Connected; the API answered with ratings."
+{%- endif %}
 
-    def _get_page(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _endpoint_url(self) -> str:
+        _, base_url = self.get_conn()
+        return base_url + RATINGS_ENDPOINT
+{%- if cc.pagination == "link_header" %}
+
+    def _next_link(self, response: requests.Response, links_seen: set[str]) -> str | None:
+        """The absolute URL of the next page, or None on the last page."""
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return None
+        link = urljoin(response.url, link)
+        if urlsplit(link).netloc != urlsplit(self._endpoint_url()).netloc:
+            raise {{ P }}APIError(
+                f"{RATINGS_ENDPOINT} links its next page on another host ({urlsplit(link).netloc}); "
+                "refusing to send the connection's credentials there."
+            )
+        if link in links_seen:
+            raise {{ P }}APIError(
+                f"{RATINGS_ENDPOINT} linked to {_without_credentials(link)} a second time; "
+                "stopping rather than reading the same pages forever."
+            )
+        links_seen.add(link)
+        return link
+
+    def _get_json(self, url: str, params: dict[str, Any] | None) -> Any:
+        return self._get_json_and_response(url, params)[0]
+
+    def _get_json_and_response(
+        self, url: str, params: dict[str, Any] | None
+    ) -> tuple[Any, requests.Response]:
         """GET one page; urllib3 retries failed requests, this loop retries broken bodies."""
-        session, base_url = self.get_conn()
-        url = base_url + RATINGS_ENDPOINT
+{%- else %}
+
+    def _get_json(self, url: str, params: dict[str, Any]) -> Any:
+        """GET one page; urllib3 retries failed requests, this loop retries broken bodies."""
+{%- endif %}
+        session, _ = self.get_conn()
+{%- if cc.auth_type == "api_key" and cc.api_key_in == "query" %}
+        url, params = self._with_api_key(url, params)
+{%- endif %}
         retry = self._retry
         while True:
             try:
@@ -191,34 +411,39 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
                 try:
                     retry = retry.increment(method="GET", url=url, error=ProtocolError(str(error)))
                 except MaxRetryError:
-                    raise {{ cookiecutter.class_prefix }}APIError(
+                    raise {{ P }}APIError(
                         f"GET {_without_credentials(url)} kept returning a broken body: {error}"
                     ) from None
                 self.log.warning("Broken body from %s (%s); retrying", _without_credentials(url), error)
                 retry.sleep()
                 continue
             except requests.exceptions.RequestException as error:
-                raise {{ cookiecutter.class_prefix }}APIError(
-                    f"GET {_without_credentials(url)} failed after retries: {error}"
-                ) from error
+                raise {{ P }}APIError(
+                    f"GET {_without_credentials(url)} failed after retries: {_without_credentials(str(error))}"
+                ) from None
             break
 
         if not response.ok:
-            raise {{ cookiecutter.class_prefix }}APIError(
+            raise {{ P }}APIError(
                 f"GET {_without_credentials(response.url)} returned HTTP {response.status_code} "
                 f"{response.reason}: {response.text[:200]}"
             )
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("result"), list)
-            or not _is_count(body.get("total"))
-        ):
-            found = sorted(body) if isinstance(body, dict) else type(body).__name__
-            raise {{ cookiecutter.class_prefix }}APIError(
-                f"GET {_without_credentials(response.url)} returned a body without a 'result' list "
-                f"and a non-negative integer 'total' (found {found})."
-            )
+{%- if cc.pagination == "link_header" %}
+        return body, response
+{%- else %}
         return body
+{%- endif %}
+{%- if cc.auth_type == "api_key" and cc.api_key_in == "query" %}
+
+    def _with_api_key(self, url: str, params: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
+        """Add the API key to a request, replacing any copy the API echoed into a link."""
+        if self._api_key is None:
+            return url, params
+        parts = urlsplit(url)
+        kept = [(name, value) for name, value in parse_qsl(parts.query) if name != API_KEY_PARAM]
+        without_key = urlunsplit(parts._replace(query=urlencode(kept)))
+        return without_key, {**(params or {}), API_KEY_PARAM: self._api_key}
+{%- endif %}
 
 
 class _CappedRetry(Retry):
@@ -227,22 +452,77 @@ class _CappedRetry(Retry):
     def get_retry_after(self, response: Any) -> float | None:
         retry_after = super().get_retry_after(response)
         return None if retry_after is None else min(retry_after, self.backoff_max)
+{%- if dated %}
 
 
-def as_api_date(value: str | dt.date, name: str) -> str:
-    """Return ``value`` as the API's YYYY-MM-DD, or raise naming the parameter."""
-    if isinstance(value, dt.date):  # datetimes included
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, str) and len(value) == 10:
+def as_api_time(value: str | dt.date, name: str) -> {% if cc.date_filter == "epoch_seconds" %}int{% else %}str{% endif %}:
+    """Return a window bound in the API's format{% if cc.date_filter == "date" %} (YYYY-MM-DD){% elif cc.date_filter == "datetime" %} (ISO 8601 with offset, UTC){% else %} (seconds since 1970, UTC){% endif %}, or raise naming the parameter."""
+    moment = as_utc_datetime(value, name)
+{%- if cc.date_filter == "date" %}
+    return moment.date().isoformat()
+{%- elif cc.date_filter == "datetime" %}
+    return moment.isoformat()
+{%- else %}
+    return int(moment.timestamp())
+{%- endif %}
+
+
+def as_utc_datetime(value: str | dt.date, name: str) -> dt.datetime:
+    """Read YYYY-MM-DD, an ISO 8601 datetime, a date or a datetime as an aware UTC datetime."""
+    moment: object = value
+    if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value).isoformat()
+            moment = dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
         except ValueError:
-            pass
-    raise ValueError(f"{name}: {value!r} is not allowed; give a date as YYYY-MM-DD, a date or a datetime.")
+            moment = None
+    if isinstance(moment, dt.datetime):
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.timezone.utc)
+        return moment.astimezone(dt.timezone.utc)
+    if isinstance(moment, dt.date):
+        return dt.datetime(moment.year, moment.month, moment.day, tzinfo=dt.timezone.utc)
+    raise ValueError(
+        f"{name}: {value!r} is not allowed; give YYYY-MM-DD, an ISO 8601 datetime, a date or a datetime."
+    )
+{%- endif %}
 
 
-def _is_count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+def _lookup(body: Any, key: str) -> Any:
+    """Follow a dotted key such as ``meta.next`` into a JSON body; None where it is missing."""
+    for part in key.split("."):
+        if not isinstance(body, dict):
+            return None
+        body = body.get(part)
+    return body
+
+
+def _records(body: Any) -> list[dict[str, Any]]:
+    """The records of one page, or an error naming what the body held instead."""
+{%- if cc.records_key %}
+    records = _lookup(body, RECORDS_KEY)
+    if not isinstance(records, list):
+        found = sorted(body) if isinstance(body, dict) else type(body).__name__
+        raise {{ P }}APIError(
+            f"expected a list of records under {RECORDS_KEY!r} in the body, found {found}."
+        )
+{%- else %}
+    records = body
+    if not isinstance(records, list):
+        raise {{ P }}APIError(f"expected the body to be a list of records, found {type(body).__name__}.")
+{%- endif %}
+    return records
+{%- if (cc.pagination in ["offset", "page"] and cc.total_key) or (cc.pagination == "page" and cc.total_pages_key) %}
+
+
+def _count(body: Any, key: str) -> int:
+    """A non-negative integer from the body, or an error naming the key."""
+    value = _lookup(body, key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise {{ P }}APIError(
+            f"expected a non-negative integer under {key!r} in the body, found {value!r}."
+        )
+    return value
+{%- endif %}
 
 
 def _setting(name: str, argument: Any, extras: dict[str, Any], default: Any, kind: type) -> Any:
@@ -270,5 +550,9 @@ def _base_url(host: str | None, port: int | None, scheme: str | None) -> str:
 
 
 def _without_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    """A URL or message fit for logs: no user:password@{% if cc.auth_type == "api_key" and cc.api_key_in == "query" %} and no API key{% endif %}."""
+{%- if cc.auth_type == "api_key" and cc.api_key_in == "query" %}
+    return _API_KEY_IN_TEXT.sub(rf"\g<1>{API_KEY_PARAM}=***", _USERINFO_IN_TEXT.sub("://", url))
+{%- else %}
+    return _USERINFO_IN_TEXT.sub("://", url)
+{%- endif %}

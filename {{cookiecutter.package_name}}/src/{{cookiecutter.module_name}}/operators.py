@@ -1,3 +1,5 @@
+{%- set cc = cookiecutter -%}
+{%- set dated = cc.date_filter != "none" -%}
 """Operators that move {{ cookiecutter.provider_name }} ratings into storage and rank them."""
 
 from __future__ import annotations
@@ -10,24 +12,41 @@ from typing import IO, TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, ObjectStoragePath
 
-from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook, as_api_date
+{% if dated -%}
+from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook, as_utc_datetime
+{%- else %}
+from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook
+{%- endif %}
 from {{ cookiecutter.module_name }}.ranking import rank_movies_by_rating, read_ratings
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+{%- if dated %}
 # Airflow renders these per run. The window arguments are deliberately not called
 # start_date/end_date: BaseOperator owns those names, and a DAG's default_args
 # would silently fill them with the DAG's own dates.
+{%- if cc.date_filter == "date" %}
 {% raw -%}
 WINDOW_START = "{{ data_interval_start | ds }}"
 WINDOW_END = "{{ data_interval_end | ds }}"
 {%- endraw %}
+{%- else %}
+{% raw -%}
+WINDOW_START = "{{ data_interval_start | ts }}"
+WINDOW_END = "{{ data_interval_end | ts }}"
+{%- endraw %}
+{%- endif %}
+{%- endif %}
 
 
 class {{ cookiecutter.class_prefix }}FetchRatingsOperator(BaseOperator):
     """
+{%- if dated %}
     Fetch the ratings of one window and write them as JSON Lines (one rating per line).
+{%- else %}
+    Fetch every rating the API holds and write them as JSON Lines (one rating per line).
+{%- endif %}
 
     Records stream from the API to storage page by page, so memory stays flat
     however large the window. The file is written under a temporary name beside
@@ -36,23 +55,27 @@ class {{ cookiecutter.class_prefix }}FetchRatingsOperator(BaseOperator):
 
     :param output_path: Where to write, a local path or any ``ObjectStoragePath``
         URL (``file://``, or ``s3://`` and friends once their provider is installed). Templated.
-    :param window_start: First day to fetch, inclusive, as YYYY-MM-DD; defaults to the
-        start of the run's data interval. Templated.
-    :param window_end: Day after the last one to fetch, exclusive; defaults to the end
-        of the run's data interval. Templated.
+{%- if dated %}
+    :param window_start: Start of the window, inclusive, as YYYY-MM-DD or an ISO 8601
+        datetime; defaults to the start of the run's data interval. Templated.
+    :param window_end: End of the window, exclusive; defaults to the end of the run's
+        data interval. Templated.
+{%- endif %}
     :param conn_id: Airflow connection id of the API.
     :param batch_size: Ratings asked for per request.
     :return: ``{"path": ..., "records": ...}``: where the file is and how many ratings it holds.
     """
 
-    template_fields = ("output_path", "window_start", "window_end")
+    template_fields = ("output_path",{% if dated %} "window_start", "window_end"{% endif %})
 
     def __init__(
         self,
         *,
         output_path: str,
+{%- if dated %}
         window_start: str | None = WINDOW_START,
         window_end: str | None = WINDOW_END,
+{%- endif %}
         conn_id: str = {{ cookiecutter.class_prefix }}Hook.default_conn_name,
         batch_size: int = 1000,
         **kwargs: Any,
@@ -61,18 +84,27 @@ class {{ cookiecutter.class_prefix }}FetchRatingsOperator(BaseOperator):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size: {batch_size!r} is not allowed; give a positive integer.")
         self.output_path = output_path
+{%- if dated %}
         self.window_start = window_start
         self.window_end = window_end
+{%- endif %}
         self.conn_id = conn_id
         self.batch_size = batch_size
 
     def execute(self, context: Context) -> dict[str, Any]:
+{%- if dated %}
         start, end = checked_window(self.window_start, self.window_end)
         target = ObjectStoragePath(self.output_path)
         self.log.info("Fetching ratings for [%s, %s) into %s", start, end, target)
+        ratings = {"start_date": start, "end_date": end, "batch_size": self.batch_size}
+{%- else %}
+        target = ObjectStoragePath(self.output_path)
+        self.log.info("Fetching all ratings into %s", target)
+        ratings = {"batch_size": self.batch_size}
+{%- endif %}
         records = 0
         with {{ cookiecutter.class_prefix }}Hook(self.conn_id) as hook, atomic_write(target) as out:
-            for rating in hook.get_ratings(start_date=start, end_date=end, batch_size=self.batch_size):
+            for rating in hook.get_ratings(**ratings):
                 out.write(json.dumps(rating, separators=(",", ":")).encode() + b"\n")
                 records += 1
         self.log.info("Wrote %d ratings to %s", records, target)
@@ -110,17 +142,21 @@ class {{ cookiecutter.class_prefix }}RankMoviesOperator(BaseOperator):
         return {"path": str(target), "movies": len(ranking)}
 
 
+{% if dated -%}
 def checked_window(window_start: str | None, window_end: str | None) -> tuple[str | None, str | None]:
-    """Validate a rendered window and return it as YYYY-MM-DD strings."""
-    start = None if window_start is None else as_api_date(window_start, "window_start")
-    end = None if window_end is None else as_api_date(window_end, "window_end")
+    """Check a rendered window before any request: both bounds readable, start before end."""
+    start = None if window_start is None else as_utc_datetime(window_start, "window_start")
+    end = None if window_end is None else as_utc_datetime(window_end, "window_end")
     if start is not None and end is not None and start >= end:
         raise ValueError(
-            f"window_start {start!r} must be before window_end {end!r} (the end is exclusive). "
+            f"window_start {window_start!r} must be before window_end {window_end!r} (the end is exclusive). "
             "An empty window usually means the DAG's timetable has no data interval: "
             "schedule it with CronDataIntervalTimetable or pass the window explicitly."
         )
-    return start, end
+    return window_start, window_end
+
+
+{% endif -%}
 
 
 @contextlib.contextmanager

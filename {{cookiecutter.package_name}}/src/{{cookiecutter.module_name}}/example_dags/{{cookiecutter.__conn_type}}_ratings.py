@@ -1,5 +1,10 @@
+{%- set dated = cookiecutter.date_filter != "none" -%}
 """
+{%- if dated %}
 Daily {{ cookiecutter.provider_name }} ratings: wait for a day's ratings, fetch them, rank the movies.
+{%- else %}
+Daily {{ cookiecutter.provider_name }} ratings: wait for ratings, fetch all of them, rank the movies.
+{%- endif %}
 
 Files go under the Airflow Variable ``{{ cookiecutter.__conn_type }}_output_base`` (default
 ``/tmp/{{ cookiecutter.package_name }}``): any local path or ``ObjectStoragePath`` URL, such as
@@ -27,9 +32,18 @@ RANKING_PATH = OUTPUT_BASE + "/rankings/{{ data_interval_start | ds }}.csv"
 
 with DAG(
     dag_id="{{ cookiecutter.__conn_type }}_ratings",
+{%- if dated %}
     description={{ ("Fetch a day of " ~ cookiecutter.provider_name ~ " ratings and rank the movies") | pystr }},
+{%- else %}
+    description={{ ("Fetch all " ~ cookiecutter.provider_name ~ " ratings and rank the movies") | pystr }},
+{%- endif %}
+{%- if dated %}
     # A data-interval timetable: each run covers the day before it, which is the
     # window the fetch operator and the sensor read from the template context.
+{%- else %}
+    # A data-interval timetable: each run is named for the day before it, which
+    # names its output files.
+{%- endif %}
     schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,

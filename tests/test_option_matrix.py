@@ -1,0 +1,140 @@
+"""Every auth x pagination combination, plus targeted shapes, bakes a project whose own suite passes."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+
+import pytest
+from conftest import BIN, baked_files, clean_env, install_copy_of, run_baked_suite
+
+AUTH_TYPES = ["basic", "bearer", "api_key", "none"]
+PAGINATIONS = ["offset", "page", "cursor", "link_header"]
+
+# Answers for shapes the auth x pagination grid does not reach on its own.
+TARGETED = {
+    # GitHub / json-server style: a bare list, Link headers, epoch-second date parameters.
+    "github-like": {
+        "auth_type": "bearer",
+        "pagination": "link_header",
+        "records_key": "",
+        "total_key": "",
+        "date_filter": "epoch_seconds",
+        "start_param": "since",
+        "end_param": "until",
+        "limit_param": "per_page",
+    },
+    "cursor-nested-keys-api-key-in-query": {
+        "auth_type": "api_key",
+        "api_key_in": "query",
+        "api_key_name": "api_key",
+        "pagination": "cursor",
+        "records_key": "data.items",
+        "next_cursor_key": "meta.next",
+        "date_filter": "datetime",
+    },
+    "link-api-key-in-query": {"auth_type": "api_key", "api_key_in": "query", "pagination": "link_header"},
+    "page-total-pages": {
+        "pagination": "page",
+        "total_key": "",
+        "total_pages_key": "meta.pages",
+        "limit_param": "page_size",
+    },
+    "page-without-totals": {"pagination": "page", "total_key": ""},
+    "offset-without-total": {"total_key": ""},
+    "no-date-filter": {"date_filter": "none", "auth_type": "none"},
+    "custom-record-keys": {
+        "item_key": "bookId",
+        "user_key": "readerId",
+        "score_key": "stars",
+        "pagination": "link_header",
+        "records_key": "books",
+        "date_filter": "none",
+    },
+}
+
+COMBINATIONS = {
+    **{
+        f"{auth}-{pagination}": {"auth_type": auth, "pagination": pagination}
+        for auth, pagination in itertools.product(AUTH_TYPES, PAGINATIONS)
+    },
+    **TARGETED,
+}
+
+# Names that appear in the baked hook only for one choice; the others must not leave them behind.
+MARKERS = {
+    "auth_type": {
+        "basic": "session.auth = ",
+        "bearer": 'f"Bearer {conn.password}"',
+        "api_key": "API_KEY_",
+    },
+    "pagination": {
+        "offset": "OFFSET_PARAM",
+        "page": "PAGE_PARAM",
+        "cursor": "NEXT_CURSOR_KEY",
+        "link_header": "_next_link",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def baked(cookies_session):
+    """Bake each combination once for the whole module."""
+    projects = {}
+
+    def bake(name):
+        if name not in projects:
+            result = cookies_session.bake(extra_context=COMBINATIONS[name])
+            assert result.exit_code == 0, result.exception
+            projects[name] = result.project_path
+        return projects[name]
+
+    return bake
+
+
+@pytest.mark.parametrize("name", COMBINATIONS)
+def test_combination_bakes_only_what_was_chosen(baked, name):
+    answers = {"auth_type": "basic", "pagination": "offset", **COMBINATIONS[name]}
+    hooks = next(baked(name).rglob("hooks.py")).read_text()
+
+    for question, markers in MARKERS.items():
+        for choice, marker in markers.items():
+            assert (marker in hooks) == (choice == answers[question]), f"{question}={choice}: {marker}"
+
+
+@pytest.mark.parametrize("name", COMBINATIONS)
+def test_combination_leaves_no_template_syntax_and_compiles(baked, name):
+    project = baked(name)
+    for path in baked_files(project):
+        text = (project / path).read_text(encoding="utf-8")
+        assert not re.search(r"cookiecutter\.|\{%|%\}", text), path
+        if path.suffix == ".py":
+            compile(text, str(path), "exec")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", COMBINATIONS)
+def test_combination_passes_its_own_suite_and_lint(baked, name):
+    project = baked(name)
+    install_copy_of(project)
+
+    suite = run_baked_suite(project)
+    lint = subprocess.run(
+        [BIN / "ruff", "check", "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+    )
+    formatting = subprocess.run(
+        [BIN / "ruff", "format", "--check", "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+    )
+
+    assert suite.returncode == 0, suite.stdout[-5000:] + suite.stderr[-2000:]
+    assert lint.returncode == 0, lint.stdout
+    assert formatting.returncode == 0, formatting.stdout
