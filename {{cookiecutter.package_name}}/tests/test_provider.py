@@ -61,3 +61,21 @@ def test_task_runtime_resolves_the_connection_type_to_the_hook():
     hook_info = ProvidersManagerTaskRuntime().hooks["{{ cookiecutter.__conn_type }}"]
 
     assert hook_info.hook_class_name == "{{ cookiecutter.module_name }}.hooks.{{ cookiecutter.class_prefix }}Hook"
+
+
+def test_connection_form_asks_only_for_what_{{ cookiecutter.auth_type }}_auth_needs():
+    (connection_type,) = get_provider_info()["connection-types"]
+    behaviour = connection_type["ui-field-behaviour"]
+
+{%- if cookiecutter.auth_type == "basic" %}
+    assert {"login", "password"}.isdisjoint(behaviour["hidden-fields"])
+    assert behaviour["relabeling"]["login"] == "Username"
+{%- elif cookiecutter.auth_type == "bearer" %}
+    assert "login" in behaviour["hidden-fields"]
+    assert behaviour["relabeling"]["password"] == "Token"
+{%- elif cookiecutter.auth_type == "api_key" %}
+    assert "login" in behaviour["hidden-fields"]
+    assert behaviour["relabeling"]["password"] == "API key"
+{%- else %}
+    assert {"login", "password"} <= set(behaviour["hidden-fields"])
+{%- endif %}
