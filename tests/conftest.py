@@ -66,6 +66,29 @@ def run_baked_suite(project: Path) -> subprocess.CompletedProcess:
     )
 
 
+def ruff_findings(project: Path) -> str:
+    """What ruff's lint and format checks report for a baked project; empty when it is clean."""
+    findings = []
+    for command in (["check"], ["format", "--check"]):
+        run = subprocess.run(
+            [BIN / "ruff", *command, "--no-cache", "."], cwd=project, capture_output=True, text=True
+        )
+        if run.returncode != 0:
+            findings.append(run.stdout + run.stderr)
+    return "\n".join(findings)
+
+
+def airflow_cli(*args: str, home: Path) -> subprocess.CompletedProcess:
+    """Run the airflow command of this interpreter's environment with a throwaway AIRFLOW_HOME."""
+    return subprocess.run(
+        [BIN / "airflow", *args],
+        env=clean_env(AIRFLOW_HOME=str(home)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def install_copy_of(project: Path) -> None:
     """Install a baked project as a user would (not editable), building from a copy so the bake stays clean."""
     with tempfile.TemporaryDirectory() as scratch:

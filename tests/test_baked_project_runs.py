@@ -7,7 +7,15 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BIN, clean_env, install_copy_of, pip_uninstall, run_baked_suite
+from conftest import (
+    BIN,
+    airflow_cli,
+    clean_env,
+    install_copy_of,
+    pip_uninstall,
+    ruff_findings,
+    run_baked_suite,
+)
 
 
 @pytest.mark.slow
@@ -21,13 +29,7 @@ def test_default_project_passes_its_own_test_suite(installed_default_project):
 
 @pytest.mark.slow
 def test_airflow_providers_list_shows_the_installed_provider(installed_default_project, tmp_path):
-    listing = subprocess.run(
-        [BIN / "airflow", "providers", "list", "--output", "plain"],
-        env=clean_env(AIRFLOW_HOME=str(tmp_path)),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    listing = airflow_cli("providers", "list", "--output", "plain", home=tmp_path)
 
     assert listing.returncode == 0, listing.stderr
     assert "airflow-movielens" in listing.stdout
@@ -35,13 +37,7 @@ def test_airflow_providers_list_shows_the_installed_provider(installed_default_p
 
 @pytest.mark.slow
 def test_airflow_providers_hooks_shows_the_connection_type(installed_default_project, tmp_path):
-    hooks = subprocess.run(
-        [BIN / "airflow", "providers", "hooks", "--output", "plain"],
-        env=clean_env(AIRFLOW_HOME=str(tmp_path)),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    hooks = airflow_cli("providers", "hooks", "--output", "plain", home=tmp_path)
 
     assert hooks.returncode == 0, hooks.stderr
     line = next(line for line in hooks.stdout.splitlines() if line.split()[:1] == ["movielens"])
@@ -76,22 +72,9 @@ def installed_unusual_project(cookies_session):
 @pytest.mark.slow
 def test_a_project_baked_from_unusual_answers_passes_its_own_suite_and_lint(installed_unusual_project):
     suite = run_baked_suite(installed_unusual_project)
-    lint = subprocess.run(
-        [BIN / "ruff", "check", "--no-cache", "."],
-        cwd=installed_unusual_project,
-        capture_output=True,
-        text=True,
-    )
-    formatting = subprocess.run(
-        [BIN / "ruff", "format", "--check", "--no-cache", "."],
-        cwd=installed_unusual_project,
-        capture_output=True,
-        text=True,
-    )
 
     assert suite.returncode == 0, suite.stdout[-5000:] + suite.stderr[-2000:]
-    assert lint.returncode == 0, lint.stdout
-    assert formatting.returncode == 0, formatting.stdout
+    assert ruff_findings(installed_unusual_project) == ""
 
 
 @pytest.mark.slow
