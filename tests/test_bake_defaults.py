@@ -38,6 +38,7 @@ EXPECTED_FILES = {
     "src/airflow_movielens/sensors.py",
     "tests/conftest.py",
     "tests/test_example_dag.py",
+    "tests/test_faults.py",
     "tests/test_hooks.py",
     "tests/test_operators.py",
     "tests/test_provider.py",

@@ -46,8 +46,14 @@ def small_ratings() -> Ratings:
     return Ratings(rows)
 
 
-def connection_fields(port: int{% if cookiecutter.auth_type != "none" %}, secret: str = SECRET{% endif %}) -> dict[str, Any]:
-    """The connection to the local API on ``port``, in Airflow's JSON form."""
+def connection_fields(
+    port: int,
+{%- if cookiecutter.auth_type != "none" %}
+    secret: str = SECRET,
+{%- endif %}
+    **extra: Any,
+) -> dict[str, Any]:
+    """The connection to the local API on ``port``, in Airflow's JSON form, with ``extra`` settings."""
     return {
         "conn_type": "{{ cookiecutter.__conn_type }}",
         "host": "127.0.0.1",
@@ -59,6 +65,7 @@ def connection_fields(port: int{% if cookiecutter.auth_type != "none" %}, secret
 {%- elif cookiecutter.auth_type in ["bearer", "api_key"] %}
         "password": secret,
 {%- endif %}
+        "extra": extra,
     }
 
 

@@ -9,8 +9,16 @@ import pandas as pd
 import pendulum
 from airflow.models import DagBag
 
+from {{ cookiecutter.module_name }}.local_api import Fault
 from {{ cookiecutter.module_name }}.ranking import ITEM_KEY
-from conftest import EXAMPLE_DAGS
+from conftest import (
+    EXAMPLE_DAGS,
+{%- if cookiecutter.auth_type != "none" %}
+    SECRET,
+{%- endif %}
+    connection_fields,
+    use_connection,
+)
 
 DAG_ID = "{{ cookiecutter.__conn_type }}_ratings"
 
@@ -30,7 +38,7 @@ def test_example_dag_waits_then_fetches_then_ranks():
     assert dag.get_task("rank_movies").downstream_task_ids == set()
 
 
-def test_example_dag_runs_end_to_end(airflow_db, connection, tmp_path, monkeypatch):
+def test_example_dag_runs_end_to_end(airflow_db, connection, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("AIRFLOW_VAR_{{ cookiecutter.__conn_type | upper }}_OUTPUT_BASE", str(tmp_path))
     from {{ cookiecutter.module_name }}.example_dags.{{ cookiecutter.__conn_type }}_ratings import dag
 
@@ -46,3 +54,27 @@ def test_example_dag_runs_end_to_end(airflow_db, connection, tmp_path, monkeypat
     assert list(ranking.columns) == [ITEM_KEY, "avg_rating", "num_ratings"]
     assert len(ranking) > 0
     assert ranking["avg_rating"].is_monotonic_decreasing
+{%- if cookiecutter.auth_type != "none" %}
+    assert SECRET not in capsys.readouterr().out  # the task logs
+{%- endif %}
+
+
+def test_a_failing_run_fails_cleanly_and_keeps_the_secret_out_of_its_logs(
+    airflow_db, api, monkeypatch, tmp_path, capsys
+):
+    monkeypatch.setenv("AIRFLOW_VAR_{{ cookiecutter.__conn_type | upper }}_OUTPUT_BASE", str(tmp_path))
+    use_connection(monkeypatch, connection_fields(api.port, max_retries=1, backoff_factor=0.01))
+    api.add_faults(*[Fault(status=500)] * 20)
+    from {{ cookiecutter.module_name }}.example_dags.{{ cookiecutter.__conn_type }}_ratings import dag
+
+    for task in dag.tasks:
+        task.retries = 0
+    run = dag.test(logical_date=pendulum.datetime(2026, 1, 4, tz="UTC"))
+
+    task_log = capsys.readouterr().out
+    assert run.state == "failed"
+    assert "failed (HTTP 500); retry 1 of 1" in task_log
+{%- if cookiecutter.auth_type != "none" %}
+    assert SECRET not in task_log
+{%- endif %}
+    assert not (tmp_path / "ratings").exists()

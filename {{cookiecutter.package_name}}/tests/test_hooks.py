@@ -301,7 +301,10 @@ def test_timeouts_and_retries_come_from_connection_extras(connection, monkeypatc
     ("extra", "value"), [("read_timeout", "soon"), ("connect_timeout", 0), ("max_retries", -1)]
 )
 def test_a_bad_extra_is_refused_by_name(monkeypatch, extra, value):
-    use_connection(monkeypatch, {"conn_type": "{{ cc.__conn_type }}", "host": "127.0.0.1", "extra": {extra: value}})
+    use_connection(
+        monkeypatch,
+        {"conn_type": "{{ cc.__conn_type }}", "host": "127.0.0.1", "extra": {extra: value}},
+    )
 
     with pytest.raises(ValueError, match=f"{extra}: {value!r} is not allowed"):
         {{ P }}Hook().get_conn()
@@ -324,10 +327,13 @@ def test_bad_arguments_are_refused_by_name_before_any_request(connection, kwargs
 
 
 def test_test_connection_reports_success(connection):
+    ok, message = {{ P }}Hook().test_connection()
+
+    assert ok
 {%- if has_total %}
-    assert {{ P }}Hook().test_connection() == (True, "Connected; the API holds 255 ratings.")
+    assert message == "Connected; the API holds 255 ratings."
 {%- else %}
-    assert {{ P }}Hook().test_connection() == (True, "Connected; the API answered with ratings.")
+    assert message == "Connected; the API answered with ratings."
 {%- endif %}
 
 
@@ -338,3 +344,35 @@ def test_test_connection_reports_failure(connection):
 
     assert not ok
     assert "HTTP 404" in message
+
+
+def test_tls_certificates_are_verified_by_default(connection):
+    assert {{ P }}Hook().get_conn()[0].verify is True
+
+
+def test_verify_extra_can_name_a_ca_bundle_or_turn_verification_off(connection, monkeypatch, tmp_path):
+    bundle = tmp_path / "company-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    use_connection(monkeypatch, connection_fields(connection.port, verify=str(bundle)))
+    assert {{ P }}Hook().get_conn()[0].verify == str(bundle)
+
+    use_connection(monkeypatch, connection_fields(connection.port, verify="false"))
+    assert {{ P }}Hook().get_conn()[0].verify is False
+
+
+@pytest.mark.parametrize("value", ["maybe", "/no/such/ca-bundle.pem", 2])
+def test_a_bad_verify_extra_is_refused_by_name(connection, monkeypatch, value):
+    use_connection(monkeypatch, connection_fields(connection.port, verify=value))
+
+    with pytest.raises(ValueError, match=f"verify: {value!r} is not allowed"):
+        {{ P }}Hook().get_conn()
+
+
+def test_retry_settings_come_from_the_connection_extras(connection, monkeypatch):
+    extras = {"max_retries": 7, "backoff_factor": 0, "backoff_max": 2.5, "retry_deadline": 30}
+    use_connection(monkeypatch, connection_fields(connection.port, **extras))
+    hook = {{ P }}Hook()
+    hook.get_conn()
+
+    retry = hook._retry
+    assert (retry.total, retry.backoff_factor, retry.backoff_max, retry.deadline) == (7, 0, 2.5, 30)

@@ -150,7 +150,7 @@ def test_dag_default_args_never_change_the_window():
         schedule=None,
         default_args={"start_date": dt.datetime(2020, 1, 1), "end_date": dt.datetime(2030, 1, 1)},
     ):
-        operator = {{ cookiecutter.class_prefix }}FetchRatingsOperator(task_id="fetch", output_path="/tmp/x.jsonl")
+        operator = {{ cookiecutter.class_prefix }}FetchRatingsOperator(task_id="fetch", output_path="ratings.jsonl")
 
 {%- if cc.date_filter == "date" %}
 {%- raw %}

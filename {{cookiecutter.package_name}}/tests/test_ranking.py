@@ -8,7 +8,13 @@ import json
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.module_name }}.ranking import ITEM_KEY, SCORE_KEY, USER_KEY, rank_movies_by_rating, read_ratings
+from {{ cookiecutter.module_name }}.ranking import (
+    ITEM_KEY,
+    SCORE_KEY,
+    USER_KEY,
+    rank_movies_by_rating,
+    read_ratings,
+)
 
 
 def ratings_frame(rows):

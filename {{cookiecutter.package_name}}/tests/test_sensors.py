@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+{% if dated -%}
 import pytest
 
+{% endif -%}
 {% if not dated -%}
 from {{ cc.module_name }}.local_api import LocalRatingsAPI, Ratings
 {% endif -%}

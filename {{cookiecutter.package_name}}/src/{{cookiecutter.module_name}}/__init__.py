@@ -66,6 +66,26 @@ def get_provider_info() -> dict:
                         "schema": {"type": ["integer", "null"], "default": 5},
                         "description": "Retries on 429, 5xx, connection errors and broken bodies.",
                     },
+                    "backoff_factor": {
+                        "label": "Backoff factor (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 0.5},
+                        "description": "Waits grow as factor x 2^(retry - 1).",
+                    },
+                    "backoff_max": {
+                        "label": "Longest wait between retries (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 60},
+                        "description": "Also caps the wait a Retry-After header asks for.",
+                    },
+                    "retry_deadline": {
+                        "label": "Retry deadline (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 300},
+                        "description": "How long one request may keep failing before the task fails.",
+                    },
+                    "verify": {
+                        "label": "TLS verification",
+                        "schema": {"type": ["string", "boolean", "null"], "default": True},
+                        "description": "true, false, or the path of a CA bundle file.",
+                    },
                 },
                 "ui-field-behaviour": {
 {%- if cookiecutter.auth_type == "basic" %}

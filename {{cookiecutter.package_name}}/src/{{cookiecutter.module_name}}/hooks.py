@@ -1,18 +1,27 @@
 {%- set cc = cookiecutter -%}
 {%- set P = cc.class_prefix -%}
 {%- set dated = cc.date_filter != "none" -%}
+{%- set UTC = "dt.timezone.utc" if cc.python_floor == "3.10" else "dt.UTC" -%}
 """Hook for the {{ cc.provider_name }} ratings API."""
 
 from __future__ import annotations
 
+{% if dated -%}
 import datetime as dt
+{% endif -%}
+import logging
+import os
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import {% if cc.auth_type == "api_key" and cc.api_key_in == "query" %}parse_qsl, urlencode, {% endif %}{% if cc.pagination == "link_header" %}urljoin, {% endif %}urlsplit, urlunsplit
 
 import requests
 from airflow.sdk import BaseHook
+{%- if cc.auth_type != "none" %}
+from airflow.sdk.log import mask_secret
+{%- endif %}
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
@@ -96,14 +105,18 @@ class {{ P }}Hook(BaseHook):
 
     Every request has connect and read timeouts, and idempotent GETs are retried
     with exponential backoff on 429, 5xx, connection errors and broken bodies,
-    honouring ``Retry-After``.
+    honouring ``Retry-After``, each retry logged with its attempt, wait and reason.
+    TLS certificates are verified unless the connection's ``verify`` extra says
+    otherwise. The settings below default to the connection extras of the same
+    name, then to the values in brackets.
 
     :param conn_id: Airflow connection id.
-    :param connect_timeout: Seconds to wait for a connection; overrides the connection extra.
-    :param read_timeout: Seconds to wait for each read; overrides the connection extra.
-    :param max_retries: Retries per request; overrides the connection extra.
-    :param backoff_factor: Base of the exponential backoff between retries, in seconds.
-    :param backoff_max: Longest wait between two attempts, ``Retry-After`` included, in seconds.
+    :param connect_timeout: Seconds to wait for a connection (10).
+    :param read_timeout: Seconds to wait for each read (60).
+    :param max_retries: Retries per request (5).
+    :param backoff_factor: Base of the exponential backoff between retries, in seconds (0.5).
+    :param backoff_max: Longest wait between two attempts, ``Retry-After`` included, in seconds (60).
+    :param retry_deadline: Seconds one request may spend failing and retrying before it gives up (300).
     """
 
     conn_name_attr = "conn_id"
@@ -118,8 +131,9 @@ class {{ P }}Hook(BaseHook):
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
         max_retries: int | None = None,
-        backoff_factor: float = 0.5,
-        backoff_max: float = 60.0,
+        backoff_factor: float | None = None,
+        backoff_max: float | None = None,
+        retry_deadline: float | None = None,
     ) -> None:
         super().__init__()
         self.conn_id = conn_id
@@ -128,10 +142,11 @@ class {{ P }}Hook(BaseHook):
         self.max_retries = max_retries
         self.backoff_factor = backoff_factor
         self.backoff_max = backoff_max
+        self.retry_deadline = retry_deadline
         self._session: requests.Session | None = None
         self._base_url: str | None = None
         self._timeout: tuple[float, float] = (10.0, 60.0)
-        self._retry: Retry | None = None
+        self._retry: _Retry | None = None
 {%- if cc.auth_type == "api_key" and cc.api_key_in == "query" %}
         self._api_key: str | None = None
 {%- endif %}
@@ -140,21 +155,30 @@ class {{ P }}Hook(BaseHook):
         """Return the cached session and base URL, building them on first use."""
         if self._session is None:
             conn = self.get_connection(self.conn_id)
+{%- if cc.auth_type != "none" %}
+            if conn.password:
+                mask_secret(conn.password)  # keep it out of task logs, whatever logs it
+{%- endif %}
             extras = conn.extra_dejson
             self._timeout = (
-                _setting("connect_timeout", self.connect_timeout, extras, 10.0, float),
-                _setting("read_timeout", self.read_timeout, extras, 60.0, float),
+                _setting("connect_timeout", self.connect_timeout, extras, 10.0),
+                _setting("read_timeout", self.read_timeout, extras, 60.0),
             )
-            self._retry = _CappedRetry(
-                total=_setting("max_retries", self.max_retries, extras, 5, int),
-                backoff_factor=self.backoff_factor,
-                backoff_max=self.backoff_max,
+            self._retry = _Retry(
+                total=_setting("max_retries", self.max_retries, extras, 5, kind=int),
+                backoff_factor=_setting("backoff_factor", self.backoff_factor, extras, 0.5, allow_zero=True),
+                backoff_max=_setting("backoff_max", self.backoff_max, extras, 60.0, allow_zero=True),
+                deadline=_setting("retry_deadline", self.retry_deadline, extras, 300.0),
+                logger=self.log,
                 status_forcelist=RETRY_STATUSES,
                 allowed_methods=frozenset({"GET"}),
                 respect_retry_after_header=True,
                 raise_on_status=False,
             )
             session = requests.Session()
+            session.verify = _verify(extras.get("verify", True))
+            if session.verify is False:
+                self.log.warning("TLS certificate verification is off for connection %s", self.conn_id)
             adapter = HTTPAdapter(max_retries=self._retry)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
@@ -252,11 +276,15 @@ class {{ P }}Hook(BaseHook):
 {%- if cc.pagination == "offset" %}
 
         offset = 0
+{%- if cc.total_key %}
+        first_total: int | None = None
+{%- endif %}
         while True:
             page = self._get_json(self._endpoint_url(), {**params, OFFSET_PARAM: offset})
             records = _records(page)
 {%- if cc.total_key %}
             total = _count(page, TOTAL_KEY)
+            first_total = _unchanged(first_total, total, f"total at offset {offset}")
             if not records:
                 if offset < total:
                     raise {{ P }}APIError(
@@ -277,6 +305,9 @@ class {{ P }}Hook(BaseHook):
 {%- elif cc.pagination == "page" %}
 
         page_number = FIRST_PAGE
+{%- if cc.total_key or cc.total_pages_key %}
+        first_total: int | None = None
+{%- endif %}
 {%- if cc.total_key %}
         received = 0
 {%- elif not cc.total_pages_key %}
@@ -287,6 +318,7 @@ class {{ P }}Hook(BaseHook):
             records = _records(page)
 {%- if cc.total_key %}
             total = _count(page, TOTAL_KEY)
+            first_total = _unchanged(first_total, total, f"total on page {page_number}")
             if not records:
                 if received < total:
                     raise {{ P }}APIError(
@@ -300,6 +332,7 @@ class {{ P }}Hook(BaseHook):
                 return
 {%- elif cc.total_pages_key %}
             total_pages = _count(page, TOTAL_PAGES_KEY)
+            first_total = _unchanged(first_total, total_pages, f"page count on page {page_number}")
             if not records:
                 if page_number <= total_pages:
                     raise {{ P }}APIError(
@@ -446,12 +479,75 @@ class {{ P }}Hook(BaseHook):
 {%- endif %}
 
 
-class _CappedRetry(Retry):
-    """urllib3 Retry whose wait for ``Retry-After`` never exceeds ``backoff_max``."""
+class _Retry(Retry):
+    """
+    urllib3's Retry with three additions: ``Retry-After`` waits are capped at
+    ``backoff_max``, one request stops retrying once ``deadline`` seconds have gone
+    by since its first failure, and every retry is logged with its reason and wait.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        deadline: float | None = None,
+        logger: logging.Logger | None = None,
+        first_failure: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+        self.logger = logger
+        self.first_failure = first_failure
+
+    def new(self, **kwargs: Any) -> _Retry:
+        kwargs.setdefault("deadline", self.deadline)
+        kwargs.setdefault("logger", self.logger)
+        kwargs.setdefault("first_failure", self.first_failure)
+        return super().new(**kwargs)
 
     def get_retry_after(self, response: Any) -> float | None:
         retry_after = super().get_retry_after(response)
         return None if retry_after is None else min(retry_after, self.backoff_max)
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> _Retry:
+        first_failure = self.first_failure if self.first_failure is not None else time.monotonic()
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        retry.first_failure = first_failure
+        reason = f"HTTP {response.status}" if response is not None and response.status else repr(error)
+        wait = (retry.get_retry_after(response) if response is not None else None) or retry.get_backoff_time()
+        spent = time.monotonic() - first_failure
+        where = _without_credentials(url or "")
+        if self.deadline is not None and spent + wait > self.deadline:
+            raise MaxRetryError(
+                _pool,
+                where,
+                RetryDeadlineError(
+                    f"gave up after {spent:.1f} s of retries ({reason}); retry_deadline is {self.deadline} s"
+                ),
+            )
+        if self.logger is not None:
+            attempt = len(retry.history)
+            self.logger.warning(
+                "GET %s failed (%s); retry %d of %d in %.1f s",
+                where,
+                _without_credentials(reason),
+                attempt,
+                attempt + (retry.total or 0),
+                wait,
+            )
+        return retry
+
+
+class RetryDeadlineError(Exception):
+    """A request kept failing for longer than its retry deadline."""
 {%- if dated %}
 
 
@@ -477,10 +573,10 @@ def as_utc_datetime(value: str | dt.date, name: str) -> dt.datetime:
             moment = None
     if isinstance(moment, dt.datetime):
         if moment.tzinfo is None:
-            return moment.replace(tzinfo=dt.timezone.utc)
-        return moment.astimezone(dt.timezone.utc)
+            return moment.replace(tzinfo={{ UTC }})
+        return moment.astimezone({{ UTC }})
     if isinstance(moment, dt.date):
-        return dt.datetime(moment.year, moment.month, moment.day, tzinfo=dt.timezone.utc)
+        return dt.datetime(moment.year, moment.month, moment.day, tzinfo={{ UTC }})
     raise ValueError(
         f"{name}: {value!r} is not allowed; give YYYY-MM-DD, an ISO 8601 datetime, a date or a datetime."
     )
@@ -525,17 +621,56 @@ def _count(body: Any, key: str) -> int:
 {%- endif %}
 
 
-def _setting(name: str, argument: Any, extras: dict[str, Any], default: Any, kind: type) -> Any:
+{% if (cc.pagination in ["offset", "page"] and cc.total_key) or (cc.pagination == "page" and cc.total_pages_key) -%}
+def _unchanged(first: int | None, current: int, what: str) -> int:
+    """The first count an API reported, or an error if it changed while the window was read."""
+    if first is not None and current != first:
+        raise {{ P }}APIError(
+            f"{RATINGS_ENDPOINT} reported {first} at first but a {what} of {current}: the data changed "
+            "while it was being read, so this run cannot promise a complete copy. Run it again."
+        )
+    return current
+
+
+{% endif -%}
+def _setting(
+    name: str,
+    argument: Any,
+    extras: dict[str, Any],
+    default: float,
+    *,
+    kind: type = float,
+    allow_zero: bool = False,
+) -> Any:
     """Pick the hook argument, else the connection extra, else the default; refuse nonsense."""
     value = argument if argument is not None else extras.get(name, default)
-    allowed = "a number of seconds above 0" if kind is float else "a whole number from 0 up"
+    if kind is int:
+        allowed = "a whole number from 0 up"
+    else:
+        allowed = "a number of seconds from 0 up" if allow_zero else "a number of seconds above 0"
     try:
         converted = kind(value)
     except (TypeError, ValueError):
         converted = None
-    if isinstance(value, bool) or converted is None or converted < 0 or (kind is float and converted == 0):
+    too_small = converted is not None and (
+        converted < 0 or (converted == 0 and kind is float and not allow_zero)
+    )
+    if isinstance(value, bool) or converted is None or too_small:
         raise ValueError(f"{name}: {value!r} is not allowed; give {allowed}.")
     return converted
+
+
+def _verify(value: Any) -> bool | str:
+    """The ``verify`` extra: true (the default), false, or the path of a CA bundle."""
+    if value in (True, "true", "True", "1", 1):
+        return True
+    if value in (False, "false", "False", "0", 0):
+        return False
+    if isinstance(value, str) and os.path.isfile(value):
+        return value
+    raise ValueError(
+        f"verify: {value!r} is not allowed; give true, false or the path of an existing CA bundle file."
+    )
 
 
 def _base_url(host: str | None, port: int | None, scheme: str | None) -> str:

@@ -146,7 +146,7 @@ def generate_ratings(
     seed: int = 8,
 ) -> Ratings:
     """Make a reproducible set of ratings: each item has a hidden quality that its ratings scatter around."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible sample data, nothing secret
     quality = [rng.uniform(1.5, 4.5) for _ in range(items)]
     first = epoch(start)
     rows = []
@@ -181,9 +181,9 @@ class LocalRatingsAPI:
         *,
 {%- if cc.auth_type == "basic" %}
         login: str = "airflow",
-        password: str = "airflow",
+        password: str = "airflow",  # noqa: S107 - the stand-in's well-known test credentials
 {%- elif token_auth %}
-        token: str = "airflow",
+        token: str = "airflow",  # noqa: S107 - the stand-in's well-known test credential
 {%- endif %}
         port: int = 0,
         max_page_size: int | None = None,

@@ -12,11 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, ObjectStoragePath
 
-{% if dated -%}
-from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook, as_utc_datetime
-{%- else %}
-from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook
-{%- endif %}
+from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook{% if dated %}, as_utc_datetime{% endif %}
 from {{ cookiecutter.module_name }}.ranking import rank_movies_by_rating, read_ratings
 
 if TYPE_CHECKING:
