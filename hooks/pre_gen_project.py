@@ -153,6 +153,15 @@ def find_contradictions(answers):
                 "a body that is a bare list has no total key; clear total_key",
             )
         )
+    if pagination == "page" and records_key == "" and answers["total_pages_key"]:
+        found.append(
+            contradiction(
+                "records_key",
+                "total_pages_key",
+                answers,
+                "a body that is a bare list has no page count; clear total_pages_key",
+            )
+        )
     if pagination == "page" and answers["total_key"] and answers["total_pages_key"]:
         found.append(
             contradiction(

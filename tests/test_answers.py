@@ -174,6 +174,11 @@ CONTRADICTIONS = {
         ("records_key", "total_key"),
         "a body that is a bare list has no total key",
     ),
+    "bare-list-with-a-page-count": (
+        {"pagination": "page", "records_key": "", "total_key": "", "total_pages_key": "pages"},
+        ("records_key", "total_pages_key"),
+        "a body that is a bare list has no page count",
+    ),
     "two-page-totals": (
         {"pagination": "page", "total_key": "total", "total_pages_key": "pages"},
         ("total_key", "total_pages_key"),

@@ -2,7 +2,7 @@
 {%- set P = cc.class_prefix -%}
 {%- set dated = cc.date_filter != "none" -%}
 {%- set has_total = cc.pagination in ["offset", "page"] and cc.total_key -%}
-{%- set uses_nested = has_total or (cc.pagination == "page" and cc.total_pages_key) or cc.pagination == "cursor" or (cc.pagination == "link_header" and cc.records_key) -%}
+{%- set uses_nested = cc.records_key -%}
 """The hook against the local API: {% if dated %}windows, {% endif %}pages, auth, retries, timeouts and broken bodies."""
 
 from __future__ import annotations
@@ -40,6 +40,32 @@ def expected(api{% if dated %}, start=None, end=None{% endif %}):
     window = api.ratings.window()
 {%- endif %}
     return [api.ratings.record(position) for position in window]
+
+
+{% if cc.pagination in ["offset", "page"] -%}
+def page_body(records):
+    """One page, shaped as the API shapes it, that claims more pages follow."""
+{%- if cc.records_key %}
+    body = nested("{{ cc.records_key }}", records)
+{%- else %}
+    body = records
+{%- endif %}
+{%- if has_total %}
+    body.update(nested("{{ cc.total_key }}", 255))
+{%- elif cc.pagination == "page" and cc.total_pages_key %}
+    body.update(nested("{{ cc.total_pages_key }}", 3))
+{%- endif %}
+    return json.dumps(body).encode()
+{%- elif cc.pagination == "cursor" -%}
+def empty_page_pointing_onwards(api, number):
+    """A fault that answers an empty page with a cursor never seen before."""
+    page = {**nested("{{ cc.records_key }}", []), **nested("{{ cc.next_cursor_key }}", f"cursor-{number}")}
+    return Fault(body=json.dumps(page).encode())
+{%- else -%}
+def empty_page_pointing_onwards(api, number):
+    """A fault that answers an empty page linking to a page never linked before."""
+    return page_linking_to(f"{api.url}{ENDPOINT}?{{ cc.page_param }}={number + 2}")
+{%- endif %}
 
 
 def fetch(**kwargs):
@@ -162,9 +188,47 @@ def test_a_link_that_repeats_is_an_error_not_an_endless_loop(connection):
 def test_a_link_to_another_host_is_refused_before_credentials_go_there(connection):
     connection.add_faults(page_linking_to("http://other-host.invalid/ratings?page=2"))
 
-    with pytest.raises({{ P }}APIError, match="another host"):
+    with pytest.raises(
+        {{ P }}APIError,
+        match=r"other-host\.invalid:80, not http://127\.0\.0\.1:\d+; refusing to send",
+    ):
         fetch()
     assert len(connection.requests) == 1
+{%- endif %}
+{%- if cc.pagination in ["offset", "page"] %}
+
+
+def test_an_api_that_sends_the_same_page_again_is_an_error_not_an_endless_loop(connection):
+    first_page = page_body(expected(connection)[:100])
+    connection.add_faults(Fault(body=first_page), Fault(body=first_page))
+
+    with pytest.raises({{ P }}APIError, match="returned the same page again"):
+        fetch()
+    assert len(connection.requests) == 2
+{%- else %}
+
+
+def test_endless_empty_pages_are_an_error_not_an_endless_loop(connection):
+    connection.add_faults(*[empty_page_pointing_onwards(connection, number) for number in range(150)])
+
+    with pytest.raises({{ P }}APIError, match="101 empty pages in a row"):
+        fetch()
+    assert len(connection.requests) == 101
+{%- endif %}
+{%- if cc.pagination == "link_header" %}
+
+
+def test_a_link_to_another_scheme_is_refused(connection):
+    connection.add_faults(page_linking_to(f"https://127.0.0.1:{connection.port}{ENDPOINT}?{{ cc.page_param }}=2"))
+
+    with pytest.raises({{ P }}APIError, match="refusing to send the connection's credentials"):
+        fetch()
+
+
+def test_links_follow_the_host_name_the_connection_uses(connection, monkeypatch):
+    use_connection(monkeypatch, {**connection_fields(connection.port), "host": "localhost"})
+
+    assert fetch(batch_size=50) == expected(connection)
 {%- endif %}
 {%- if cc.auth_type != "none" %}
 
@@ -228,13 +292,21 @@ def test_a_response_slower_than_the_read_timeout_fails_when_retries_are_spent(co
 
 @pytest.mark.parametrize(
     "fault",
-    [Fault(truncate=True), Fault(body=b"<html>gateway hiccup</html>"), Fault(reset=True)],
-    ids=["truncated-body", "body-not-json", "connection-reset"],
+    [Fault(truncate=True), Fault(body=b"<html>gateway hiccup</html>"), Fault(reset=True), Fault(stall=1.0)],
+    ids=["truncated-body", "body-not-json", "connection-reset", "body-stalls-after-headers"],
 )
 def test_broken_responses_are_retried_without_losing_records(connection, fault):
     connection.add_faults(fault)
 
-    assert fetch() == expected(connection)
+    assert fetch(read_timeout=0.3) == expected(connection)
+
+
+def test_broken_bodies_and_error_statuses_share_one_retry_budget(connection):
+    connection.add_faults(*[Fault(status=503), Fault(truncate=True)] * 5)
+
+    with pytest.raises({{ P }}APIError):
+        fetch(max_retries=3)
+    assert len(connection.requests) == 4  # one attempt and three retries, whatever failed
 
 
 def test_a_body_that_stays_broken_fails_once_retries_are_spent(connection):

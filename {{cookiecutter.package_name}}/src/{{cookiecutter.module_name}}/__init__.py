@@ -69,7 +69,7 @@ def get_provider_info() -> dict:
                     "backoff_factor": {
                         "label": "Backoff factor (seconds)",
                         "schema": {"type": ["number", "null"], "default": 0.5},
-                        "description": "Waits grow as factor x 2^(retry - 1).",
+                        "description": "The first retry is immediate, then waits grow as factor x 2^(retry - 1).",
                     },
                     "backoff_max": {
                         "label": "Longest wait between retries (seconds)",

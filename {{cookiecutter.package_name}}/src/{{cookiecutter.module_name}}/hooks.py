@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import {% if cc.auth_type == "api_key" and cc.api_key_in == "query" %}parse_qsl, urlencode, {% endif %}{% if cc.pagination == "link_header" %}urljoin, {% endif %}urlsplit, urlunsplit
+from urllib.parse import {% if cc.auth_type == "api_key" and cc.api_key_in == "query" %}parse_qsl, quote, quote_plus, urlencode, {% endif %}{% if cc.pagination == "link_header" %}urljoin, {% endif %}urlsplit, urlunsplit
 
 import requests
 from airflow.sdk import BaseHook
@@ -38,7 +38,7 @@ DEFAULT_PORT: int | None = None
 BASE_PATH = "{{ cc.__api_path }}"
 RATINGS_ENDPOINT = "{{ cc.api_endpoint }}"
 
-# The shape of the API: where records, totals and cursors are, and what the parameters are called.
+# The shape of the API: where the records are and what the parameters are called.
 {%- if cc.records_key %}
 RECORDS_KEY = "{{ cc.records_key }}"
 {%- else %}
@@ -73,6 +73,10 @@ API_KEY_PARAM = "{{ cc.api_key_name }}"
 {%- endif %}
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+{%- if cc.pagination in ["cursor", "link_header"] %}
+# An API may send a few empty pages before more records; this many in a row means it never ends.
+MAX_EMPTY_PAGES = 100
+{%- endif %}
 # What to blank out of URLs and messages before they reach a log or an exception.
 _USERINFO_IN_TEXT = re.compile(r"://[^/@\s]*@")
 {%- if cc.auth_type == "api_key" and cc.api_key_in == "query" %}
@@ -157,7 +161,12 @@ class {{ P }}Hook(BaseHook):
             conn = self.get_connection(self.conn_id)
 {%- if cc.auth_type != "none" %}
             if conn.password:
-                mask_secret(conn.password)  # keep it out of task logs, whatever logs it
+                # Keep it out of task logs, whatever logs it{% if cc.auth_type == "api_key" and cc.api_key_in == "query" %}, as typed or as encoded in a URL{% endif %}.
+                mask_secret(conn.password)
+{%- if cc.auth_type == "api_key" and cc.api_key_in == "query" %}
+                mask_secret(quote(conn.password, safe=""))
+                mask_secret(quote_plus(conn.password))
+{%- endif %}
 {%- endif %}
             extras = conn.extra_dejson
             self._timeout = (
@@ -251,11 +260,13 @@ class {{ P }}Hook(BaseHook):
 {%- endif %}
 {%- elif cc.pagination == "cursor" %}
         Each page names the cursor of the next one; paging stops when it is empty.
-        A cursor that comes back a second time is an error, never an endless loop.
+        A cursor that comes back a second time, or more than ``MAX_EMPTY_PAGES``
+        empty pages in a row, is an error, never an endless loop.
 {%- else %}
         Each response links to the next page in its ``Link: <...>; rel="next"``
-        header; paging stops when there is none. A link seen before, or one to
-        another host, is an error, never an endless loop or a leak of credentials.
+        header; paging stops when there is none. A link seen before, more than
+        ``MAX_EMPTY_PAGES`` empty pages in a row, or a link to another scheme, host
+        or port is an error, never an endless loop or a leak of credentials.
 {%- endif %}
 {% if dated %}
         :param start_date: Start of the window (inclusive): YYYY-MM-DD, an ISO 8601
@@ -276,12 +287,14 @@ class {{ P }}Hook(BaseHook):
 {%- if cc.pagination == "offset" %}
 
         offset = 0
+        previous: list[dict[str, Any]] = []
 {%- if cc.total_key %}
         first_total: int | None = None
 {%- endif %}
         while True:
             page = self._get_json(self._endpoint_url(), {**params, OFFSET_PARAM: offset})
             records = _records(page)
+            previous = _not_repeated(previous, records, f"offset {offset}")
 {%- if cc.total_key %}
             total = _count(page, TOTAL_KEY)
             first_total = _unchanged(first_total, total, f"total at offset {offset}")
@@ -313,9 +326,11 @@ class {{ P }}Hook(BaseHook):
 {%- elif not cc.total_pages_key %}
         longest = 0
 {%- endif %}
+        previous: list[dict[str, Any]] = []
         while True:
             page = self._get_json(self._endpoint_url(), {**params, PAGE_PARAM: page_number})
             records = _records(page)
+            previous = _not_repeated(previous, records, f"page {page_number}")
 {%- if cc.total_key %}
             total = _count(page, TOTAL_KEY)
             first_total = _unchanged(first_total, total, f"total on page {page_number}")
@@ -355,9 +370,12 @@ class {{ P }}Hook(BaseHook):
 {%- elif cc.pagination == "cursor" %}
 
         cursors_seen: set[str] = set()
+        empty_pages = 0
         while True:
             page = self._get_json(self._endpoint_url(), params)
-            yield from _records(page)
+            records = _records(page)
+            yield from records
+            empty_pages = _count_empty(empty_pages, records)
             cursor = _lookup(page, NEXT_CURSOR_KEY)
             if cursor in (None, ""):
                 return
@@ -374,9 +392,12 @@ class {{ P }}Hook(BaseHook):
         url: str | None = self._endpoint_url()
         query: dict[str, Any] | None = params
         links_seen: set[str] = set()
+        empty_pages = 0
         while url is not None:
             page, response = self._get_json_and_response(url, query)
-            yield from _records(page)
+            records = _records(page)
+            yield from records
+            empty_pages = _count_empty(empty_pages, records)
             url, query = self._next_link(response, links_seen), None
 {%- endif %}
 
@@ -404,9 +425,10 @@ class {{ P }}Hook(BaseHook):
         if not link:
             return None
         link = urljoin(response.url, link)
-        if urlsplit(link).netloc != urlsplit(self._endpoint_url()).netloc:
+        link_origin, home_origin = _origin(link), _origin(self._endpoint_url())
+        if link_origin != home_origin:
             raise {{ P }}APIError(
-                f"{RATINGS_ENDPOINT} links its next page on another host ({urlsplit(link).netloc}); "
+                f"{RATINGS_ENDPOINT} links its next page to {link_origin}, not {home_origin}; "
                 "refusing to send the connection's credentials there."
             )
         if link in links_seen:
@@ -423,37 +445,47 @@ class {{ P }}Hook(BaseHook):
     def _get_json_and_response(
         self, url: str, params: dict[str, Any] | None
     ) -> tuple[Any, requests.Response]:
-        """GET one page; urllib3 retries failed requests, this loop retries broken bodies."""
+        """GET one page within one retry budget and deadline, broken bodies included."""
 {%- else %}
 
     def _get_json(self, url: str, params: dict[str, Any]) -> Any:
-        """GET one page; urllib3 retries failed requests, this loop retries broken bodies."""
+        """GET one page within one retry budget and deadline, broken bodies included."""
 {%- endif %}
         session, _ = self.get_conn()
 {%- if cc.auth_type == "api_key" and cc.api_key_in == "query" %}
         url, params = self._with_api_key(url, params)
 {%- endif %}
+        adapter = session.get_adapter(url)
         retry = self._retry
         while True:
+            # urllib3 retries failed requests and error statuses; handing it the budget left
+            # after earlier broken bodies keeps one count and one deadline for the whole page.
+            adapter.max_retries = retry
             try:
-                response = session.get(url, params=params, timeout=self._timeout)
-                body = response.json() if response.ok else None
-            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.JSONDecodeError) as error:
-                # The headers arrived but the body broke off or is not JSON: spend the same
-                # retry budget, with the same backoff, as a failed request would.
-                try:
-                    retry = retry.increment(method="GET", url=url, error=ProtocolError(str(error)))
-                except MaxRetryError:
-                    raise {{ P }}APIError(
-                        f"GET {_without_credentials(url)} kept returning a broken body: {error}"
-                    ) from None
-                self.log.warning("Broken body from %s (%s); retrying", _without_credentials(url), error)
-                retry.sleep()
-                continue
+                response = session.get(url, params=params, timeout=self._timeout, stream=True)
             except requests.exceptions.RequestException as error:
                 raise {{ P }}APIError(
                     f"GET {_without_credentials(url)} failed after retries: {_without_credentials(str(error))}"
                 ) from None
+            retry = response.raw.retries or retry
+            try:
+                body = response.json() if response.ok else None  # reads the body
+            except (requests.exceptions.RequestException, ValueError) as error:
+                # The headers arrived but the body broke off, stalled or is not JSON.
+                try:
+                    retry = retry.increment(method="GET", url=url, error=ProtocolError(str(error)))
+                except MaxRetryError:
+                    raise {{ P }}APIError(
+                        f"GET {_without_credentials(url)} kept returning a broken body: "
+                        f"{_without_credentials(str(error))}"
+                    ) from None
+                self.log.warning(
+                    "Broken body from %s (%s); retrying",
+                    _without_credentials(url),
+                    _without_credentials(str(error)),
+                )
+                retry.sleep()
+                continue
             break
 
         if not response.ok:
@@ -469,7 +501,7 @@ class {{ P }}Hook(BaseHook):
 {%- if cc.auth_type == "api_key" and cc.api_key_in == "query" %}
 
     def _with_api_key(self, url: str, params: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
-        """Add the API key to a request, replacing any copy the API echoed into a link."""
+        """Add the API key to a request{% if cc.pagination == "link_header" %}, replacing any copy the API echoed into a link{% endif %}."""
         if self._api_key is None:
             return url, params
         parts = urlsplit(url)
@@ -555,6 +587,11 @@ def as_api_time(value: str | dt.date, name: str) -> {% if cc.date_filter == "epo
     """Return a window bound in the API's format{% if cc.date_filter == "date" %} (YYYY-MM-DD){% elif cc.date_filter == "datetime" %} (ISO 8601 with offset, UTC){% else %} (seconds since 1970, UTC){% endif %}, or raise naming the parameter."""
     moment = as_utc_datetime(value, name)
 {%- if cc.date_filter == "date" %}
+    if moment.time() != dt.time():
+        raise ValueError(
+            f"{name}: {value!r} is not allowed; the API filters by whole days, so give a date "
+            "or a datetime at midnight UTC."
+        )
     return moment.date().isoformat()
 {%- elif cc.date_filter == "datetime" %}
     return moment.isoformat()
@@ -568,7 +605,8 @@ def as_utc_datetime(value: str | dt.date, name: str) -> dt.datetime:
     moment: object = value
     if isinstance(value, str):
         try:
-            moment = dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+            text = value[:-1] + "+00:00" if value.endswith("Z") else value  # Python 3.10 lacks "Z"
+            moment = dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
         except ValueError:
             moment = None
     if isinstance(moment, dt.datetime):
@@ -580,6 +618,39 @@ def as_utc_datetime(value: str | dt.date, name: str) -> dt.datetime:
     raise ValueError(
         f"{name}: {value!r} is not allowed; give YYYY-MM-DD, an ISO 8601 datetime, a date or a datetime."
     )
+{%- endif %}
+
+
+{% if cc.pagination == "link_header" -%}
+def _origin(url: str) -> str:
+    """Scheme, host and port of a URL, with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+{% endif -%}
+{% if cc.pagination in ["offset", "page"] -%}
+def _not_repeated(
+    previous: list[dict[str, Any]], records: list[dict[str, Any]], where: str
+) -> list[dict[str, Any]]:
+    """The page just read, or an error if the API sent the same non-empty page twice in a row."""
+    if records and records == previous:
+        raise {{ P }}APIError(
+            f"{RATINGS_ENDPOINT} returned the same page again at {where}; it seems to ignore "
+            f"{% if cc.pagination == "offset" %}{OFFSET_PARAM!r}{% else %}{PAGE_PARAM!r}{% endif %}, so paging would never end."
+        )
+    return records
+{%- else -%}
+def _count_empty(empty_pages: int, records: list[dict[str, Any]]) -> int:
+    """Consecutive empty pages so far, or an error once there are too many to be a real feed."""
+    empty_pages = 0 if records else empty_pages + 1
+    if empty_pages > MAX_EMPTY_PAGES:
+        raise {{ P }}APIError(
+            f"{RATINGS_ENDPOINT} sent {empty_pages} empty pages in a row, each pointing to another; "
+            "stopping rather than paging forever."
+        )
+    return empty_pages
 {%- endif %}
 
 

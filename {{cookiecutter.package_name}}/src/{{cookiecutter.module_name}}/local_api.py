@@ -81,6 +81,7 @@ class Fault:
     :param status: Answer with this HTTP status instead of the page.
     :param retry_after: Seconds to send in a ``Retry-After`` header with ``status``.
     :param delay: Seconds to wait before answering.
+    :param stall: Seconds to wait between the headers and the body.
     :param truncate: Send only the first half of the body, then close the connection.
     :param body: Answer 200 with these bytes instead of the page (not JSON, missing keys, ...).
     :param headers: Extra or replaced response headers.
@@ -90,6 +91,7 @@ class Fault:
     status: int | None = None
     retry_after: int | None = None
     delay: float = 0.0
+    stall: float = 0.0
     truncate: bool = False
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -308,7 +310,9 @@ class LocalRatingsAPI:
         response_headers["X-Total-Count"] = str(len(window))
         if position + len(page) < len(window):
             following = {**params, "{{ cc.page_param }}": str(page_number + 1), "{{ cc.limit_param }}": str(served)}
-            response_headers["Link"] = f'<{self.url}{ENDPOINT}?{urlencode(following)}>; rel="next"'
+            # Link back to the host the client used, as a real API behind its own name would.
+            host = headers.get("Host") or f"127.0.0.1:{self.port}"
+            response_headers["Link"] = f'<http://{host}{ENDPOINT}?{urlencode(following)}>; rel="next"'
 {%- endif %}
         return 200, response_headers, json.dumps(body).encode()
 
@@ -360,6 +364,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.end_headers()
+        if fault.stall:
+            self.wfile.flush()
+            time.sleep(fault.stall)
         self.wfile.write(body)
 
     def _reset(self) -> None:

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, ObjectStoragePath
 
-from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook{% if dated %}, as_utc_datetime{% endif %}
+from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook{% if dated %}, as_api_time, as_utc_datetime{% endif %}
 from {{ cookiecutter.module_name }}.ranking import rank_movies_by_rating, read_ratings
 
 if TYPE_CHECKING:
@@ -141,6 +141,9 @@ class {{ cookiecutter.class_prefix }}RankMoviesOperator(BaseOperator):
 {% if dated -%}
 def checked_window(window_start: str | None, window_end: str | None) -> tuple[str | None, str | None]:
     """Check a rendered window before any request: both bounds readable, start before end."""
+    for value, name in ((window_start, "window_start"), (window_end, "window_end")):
+        if value is not None:
+            as_api_time(value, name)  # refuses what the API cannot express
     start = None if window_start is None else as_utc_datetime(window_start, "window_start")
     end = None if window_end is None else as_utc_datetime(window_end, "window_end")
     if start is not None and end is not None and start >= end:
