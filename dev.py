@@ -47,7 +47,8 @@ def ensure_environment() -> None:
     if not PYTHON.exists():
         print(f"Creating {VENV}", flush=True)
         try:
-            venv.create(VENV, with_pip=True)
+            # Symlinks keep interpreters that find their library relative to themselves working.
+            venv.create(VENV, with_pip=True, symlinks=os.name != "nt")
         except Exception as error:  # ensurepip missing, as on some Debian-based systems
             shutil.rmtree(VENV, ignore_errors=True)
             raise SystemExit(

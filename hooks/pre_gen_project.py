@@ -21,10 +21,14 @@ HUMAN_NAME = re.compile(r"^[^\W_][\w .,&'+()/-]*$")
 CLASS_PREFIX = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 CONNECTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # PEP 440 public versions without epochs or local parts, which PyPI refuses anyway.
-VERSION = re.compile(r"^\d+(?:\.\d+)*(?:(?:a|b|rc)\d+)?(?:\.post\d+)?(?:\.dev\d+)?$")
+# Numbers without leading zeros, so the version is already in the normalised form setuptools writes.
+NUMBER = r"(?:0|[1-9]\d*)"
+VERSION = re.compile(
+    rf"^{NUMBER}(?:\.{NUMBER})*(?:(?:a|b|rc){NUMBER})?(?:\.post{NUMBER})?(?:\.dev{NUMBER})?$"
+)
 EMAIL = re.compile(r"^[^@\s\"'\\<>]+@[^@\s\"'\\<>]+\.[^@\s\"'\\<>]+$")
-ENDPOINT = re.compile(r"^/[A-Za-z0-9._~%/:@+-]*$")
-URL_SAFE = re.compile(r"^[A-Za-z0-9._~%/:@+\-\[\]]+$")
+PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~:@+-]+$")
+URL_SAFE = re.compile(r"^[A-Za-z0-9._~%/:@+-]+$")
 UNSAFE_IN_URL = re.compile(r"[\s\"'\\<>`]")
 # Query parameter names: letters, digits and _ . - [ ] (JSON:API's page[size] included).
 PARAMETER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-\[\]]*$")
@@ -32,11 +36,21 @@ PARAMETER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-\[\]]*$")
 BODY_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
 RECORD_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+# An API key sent in the query travels as it is, so its parameter name must need no escaping.
+QUERY_KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+# Names the baked code already gives a meaning: the local API's timestamp and the ranking's columns.
+RESERVED_RECORD_KEYS = {"timestamp", "avg_rating", "num_ratings"}
 # Longer names would push baked import lines past the line length the linter allows.
 MAX_MODULE_NAME = 32
 MAX_CLASS_PREFIX = 24
-# Modules a provider must not shadow: its own dependencies and the test package.
-TAKEN_MODULES = {"airflow", "pandas", "requests", "urllib3", "setuptools", "tests", "test"}
+# Modules a provider must not shadow: Airflow and the packages it and the baked project install.
+TAKEN_MODULES = {
+    "airflow", "alembic", "attr", "attrs", "build", "conftest", "cryptography", "demo", "fastapi",
+    "flask", "fsspec", "httpx", "jinja2", "jsonschema", "lazy_object_proxy", "markupsafe", "numpy",
+    "packaging", "pandas", "pendulum", "pip", "pluggy", "psutil", "pydantic", "pytest", "requests",
+    "rich", "ruff", "setuptools", "sqlalchemy", "starlette", "structlog", "tenacity", "test", "tests",
+    "twine", "typing_extensions", "upath", "urllib3", "uvicorn", "wheel", "yaml",
+}  # fmt: skip
 
 
 def problem(question, value, allowed):
@@ -99,6 +113,8 @@ def check_http_url(question, value, example, allow_path):
         return problem(question, value, allowed + " (with a port from 1 to 65535)")
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return problem(question, value, allowed)
+    if "[" in parts.netloc:
+        return problem(question, value, allowed + " (a host name or IPv4 address, not an IPv6 literal)")
     if parts.username or parts.password:
         return problem(
             question, value, "leave credentials out of the URL; they belong in the Airflow connection"
@@ -112,9 +128,68 @@ def check_http_url(question, value, example, allow_path):
     return None
 
 
-def check_optional(question, value, pattern, allowed):
-    """An optional structured answer may be empty; otherwise it must match."""
-    return None if value == "" else check_pattern(question, value, pattern, allowed)
+def check_endpoint(value):
+    """The endpoint is a plain path: segments of URL characters, none of them . or .."""
+    segments = value[1:].split("/") if value.startswith("/") else []
+    if segments and segments[-1] == "" and len(segments) > 1:
+        segments = segments[:-1]  # a trailing slash is part of some APIs' paths
+    if not segments or not all(PATH_SEGMENT.match(part) and part not in {".", ".."} for part in segments):
+        return problem(
+            "api_endpoint",
+            value,
+            "give a path starting with / made of segments of letters, digits and . _ ~ : @ + -, e.g. /ratings",
+        )
+    return None
+
+
+def body_keys_in_use(answers):
+    """The body keys the baked hook will read, by the question that names them."""
+    pagination = answers["pagination"]
+    used = {"records_key": answers["records_key"]}
+    if pagination in {"offset", "page"}:
+        used["total_key"] = answers["total_key"]
+    if pagination == "page":
+        used["total_pages_key"] = answers["total_pages_key"]
+    if pagination == "cursor":
+        used["next_cursor_key"] = answers["next_cursor_key"]
+    return {question: key for question, key in used.items() if key}
+
+
+def check_record_key(question, value):
+    """A record key must be a plain name that the baked code does not use for something else."""
+    if value in RESERVED_RECORD_KEYS:
+        return problem(question, value, f"pick a key other than {', '.join(sorted(RESERVED_RECORD_KEYS))}")
+    return check_pattern(question, value, RECORD_KEY, "give a record key of letters, digits and underscores")
+
+
+def find_shape_problems(answers):
+    """Check the answers that describe the API, but only those the chosen options use."""
+    found = []
+    if answers["auth_type"] == "api_key":
+        in_header = answers["api_key_in"] == "header"
+        found.append(
+            check_pattern(
+                "api_key_name",
+                answers["api_key_name"],
+                HEADER_NAME if in_header else QUERY_KEY_NAME,
+                "give a header name of letters, digits and -, e.g. X-API-Key"
+                if in_header
+                else "give a parameter name of letters, digits and _ . -, e.g. api_key",
+            )
+        )
+    for question, key in body_keys_in_use(answers).items():
+        found.append(check_pattern(question, key, BODY_KEY, "give a key such as result, total or meta.next"))
+    for question, name in parameters_in_use(answers).items():
+        if question != "api_key_name":
+            found.append(
+                check_pattern(
+                    question, name, PARAMETER, "give a parameter name of letters, digits and _ . - [ ]"
+                )
+            )
+    found.extend(
+        check_record_key(question, answers[question]) for question in ("item_key", "user_key", "score_key")
+    )
+    return found
 
 
 def contradiction(first, second, answers, why):
@@ -193,6 +268,15 @@ def find_contradictions(answers):
         found.append(
             contradiction("auth_type", "api_key_in", answers, "only api_key auth sends a key in the query")
         )
+    keys = list(body_keys_in_use(answers).items())
+    for index, (first, first_key) in enumerate(keys):
+        for second, second_key in keys[index + 1 :]:
+            if (
+                first_key == second_key
+                or f"{first_key}.".startswith(f"{second_key}.")
+                or f"{second_key}.".startswith(f"{first_key}.")
+            ):
+                found.append(contradiction(first, second, answers, "one body key cannot hold the other"))
     seen = {}
     for question, name in parameters_in_use(answers).items():
         if name in seen:
@@ -253,67 +337,8 @@ def find_problems(answers):
         check_http_url(
             "api_base_url", answers["api_base_url"], "https://api.example.com/v1", allow_path=True
         ),
-        check_pattern(
-            "api_endpoint",
-            answers["api_endpoint"],
-            ENDPOINT,
-            "give a path starting with / made of URL path characters, e.g. /ratings",
-        ),
-        check_pattern(
-            "api_key_name",
-            answers["api_key_name"],
-            HEADER_NAME if answers["api_key_in"] == "header" else PARAMETER,
-            "give a header or parameter name of letters, digits and - _ . [ ], e.g. X-API-Key",
-        ),
-        check_optional(
-            "records_key",
-            answers["records_key"],
-            BODY_KEY,
-            "give a key such as result or data.items, or leave it empty",
-        ),
-        check_optional(
-            "total_key",
-            answers["total_key"],
-            BODY_KEY,
-            "give a key such as total or meta.count, or leave it empty",
-        ),
-        check_optional(
-            "total_pages_key",
-            answers["total_pages_key"],
-            BODY_KEY,
-            "give a key such as pages, or leave it empty",
-        ),
-        check_optional(
-            "next_cursor_key",
-            answers["next_cursor_key"],
-            BODY_KEY,
-            "give a key such as next_cursor or meta.next",
-        ),
-        *(
-            check_pattern(
-                question,
-                answers[question],
-                PARAMETER,
-                "give a parameter name of letters, digits and _ . - [ ]",
-            )
-            for question in (
-                "offset_param",
-                "limit_param",
-                "page_param",
-                "cursor_param",
-                "start_param",
-                "end_param",
-            )
-        ),
-        *(
-            check_pattern(
-                question,
-                answers[question],
-                RECORD_KEY,
-                "give a record key of letters, digits and underscores",
-            )
-            for question in ("item_key", "user_key", "score_key")
-        ),
+        check_endpoint(answers["api_endpoint"]),
+        *find_shape_problems(answers),
         check_pattern(
             "connection_id",
             answers["connection_id"],

@@ -49,8 +49,9 @@ def pip_install(*args: str | Path) -> None:
 
 
 def pip_uninstall(name: str) -> None:
+    """Remove a baked project from this interpreter; nothing to do if a later test already did."""
     subprocess.run(
-        [sys.executable, "-m", "uv", "pip", "uninstall", "--python", sys.executable, name], check=True
+        [sys.executable, "-m", "uv", "pip", "uninstall", "--python", sys.executable, name], check=False
     )
 
 

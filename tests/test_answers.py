@@ -61,33 +61,44 @@ BAD_ANSWERS = [
     ("api_endpoint", '/rat"ings', "starting with /"),
     ("connection_id", "Movielens Default", "lowercase letters, digits and underscores"),
     ("connection_id", "movielens-default", "lowercase letters, digits and underscores"),
-    ("api_key_name", "X API Key", "header or parameter name"),
-    ("records_key", "data..items", "a key such as result or data.items"),
-    ("records_key", "data items", "a key such as result or data.items"),
-    ("total_key", "meta.", "a key such as total or meta.count"),
-    ("total_pages_key", "1pages", "a key such as pages"),
-    ("next_cursor_key", "next-cursor", "a key such as next_cursor or meta.next"),
+    ("api_key_name", "X API Key", "give a header name", {"auth_type": "api_key"}),
+    ("api_key_name", "auth[key]", "give a parameter name", {"auth_type": "api_key", "api_key_in": "query"}),
+    ("records_key", "data..items", "a key such as result, total or meta.next"),
+    ("records_key", "data items", "a key such as result, total or meta.next"),
+    ("total_key", "meta.", "a key such as result, total or meta.next"),
+    ("total_pages_key", "1pages", "a key such as result", {"pagination": "page", "total_key": ""}),
+    ("next_cursor_key", "next-cursor", "a key such as result", {"pagination": "cursor"}),
     ("offset_param", "", "parameter name"),
     ("limit_param", "per page", "parameter name"),
-    ("page_param", "page=1", "parameter name"),
-    ("cursor_param", "cur'sor", "parameter name"),
+    ("page_param", "page=1", "parameter name", {"pagination": "page"}),
+    ("cursor_param", "cur'sor", "parameter name", {"pagination": "cursor"}),
     ("start_param", "since&x", "parameter name"),
     ("end_param", "", "parameter name"),
     ("item_key", "movie.id", "record key"),
+    ("item_key", "timestamp", "pick a key other than"),
+    ("score_key", "avg_rating", "pick a key other than"),
     ("user_key", "", "record key"),
     ("score_key", "rating score", "record key"),
+    ("version", "01.0", "PEP 440"),
+    ("version", "1.0rc01", "PEP 440"),
+    ("module_name", "pendulum", "does not shadow"),
+    ("module_name", "sqlalchemy", "does not shadow"),
+    ("api_base_url", "http://[::1]:8080", "not an IPv6 literal"),
+    ("api_endpoint", "/v1/../ratings", "starting with /"),
+    ("api_endpoint", "/a%zz", "starting with /"),
+    ("api_endpoint", "/", "starting with /"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("question", "value", "allowed"),
-    BAD_ANSWERS,
-    ids=[f"{question}={value!r}" for question, value, _ in BAD_ANSWERS],
+    ("question", "value", "allowed", "context"),
+    [(*case, {})[:4] for case in BAD_ANSWERS],
+    ids=[f"{case[0]}={case[1]!r}" for case in BAD_ANSWERS],
 )
 def test_bad_answer_is_refused_naming_question_value_and_rule(
-    cookies, capfd, tmp_path, question, value, allowed
+    cookies, capfd, tmp_path, question, value, allowed, context
 ):
-    result = cookies.bake(extra_context={question: value})
+    result = cookies.bake(extra_context={**context, question: value})
 
     refusal = capfd.readouterr().err
     assert isinstance(result.exception, FailedHookException)
@@ -179,6 +190,16 @@ CONTRADICTIONS = {
         ("records_key", "total_pages_key"),
         "a body that is a bare list has no page count",
     ),
+    "records-and-total-under-one-key": (
+        {"records_key": "result", "total_key": "result"},
+        ("records_key", "total_key"),
+        "one body key cannot hold the other",
+    ),
+    "total-inside-the-records-key": (
+        {"records_key": "data", "total_key": "data.total"},
+        ("records_key", "total_key"),
+        "one body key cannot hold the other",
+    ),
     "two-page-totals": (
         {"pagination": "page", "total_key": "total", "total_pages_key": "pages"},
         ("total_key", "total_pages_key"),
@@ -241,8 +262,20 @@ def test_contradicting_answers_are_refused_naming_both_questions(cookies, capfd,
         {"pagination": "link_header", "records_key": "", "total_key": "total"},
         {"pagination": "cursor", "total_key": "", "offset_param": "cursor"},
         {"date_filter": "none", "start_param": "limit"},
+        {"auth_type": "none", "api_key_name": ""},
+        {"date_filter": "none", "start_param": "", "end_param": ""},
+        {"pagination": "link_header", "offset_param": "", "total_key": "not a key"},
+        {"records_key": "data.items", "total_key": "data.total"},
     ],
-    ids=["link-ignores-total-key", "cursor-ignores-offset-param", "no-date-filter-ignores-date-params"],
+    ids=[
+        "link-ignores-total-key",
+        "cursor-ignores-offset-param",
+        "no-date-filter-ignores-date-params",
+        "no-auth-ignores-api-key-name",
+        "no-date-filter-ignores-empty-date-params",
+        "link-ignores-offset-and-total",
+        "sibling-keys-under-one-parent",
+    ],
 )
 def test_answers_for_options_not_chosen_do_not_count_as_contradictions(cookies, answers):
     assert cookies.bake(extra_context=answers).exit_code == 0

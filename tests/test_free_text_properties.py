@@ -92,6 +92,18 @@ def test_any_description_and_author_bake_exactly_or_are_refused_by_name(tmp_path
 
 
 @PROPERTY_SETTINGS
+@given(name=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 .,&'+()/-]{0,40}", fullmatch=True))
+def test_provider_names_of_the_allowed_characters_always_bake(tmp_path_factory, name):
+    fixed_names = {"package_name": "airflow-any", "module_name": "airflow_any", "class_prefix": "Any"}
+
+    project, refused = bake(tmp_path_factory, {"provider_name": name, **fixed_names})
+
+    assert refused is None
+    assert_files_parse(project)
+    assert runpy.run_path(str(project / "src" / "airflow_any" / "__init__.py"))["INTEGRATION_NAME"] == name
+
+
+@PROPERTY_SETTINGS
 @given(name=free_text)
 def test_any_provider_name_bakes_valid_python_or_is_refused_by_name(tmp_path_factory, capfd, name):
     fixed_names = {"package_name": "airflow-any", "module_name": "airflow_any", "class_prefix": "Any"}

@@ -6,7 +6,7 @@ import itertools
 import re
 
 import pytest
-from conftest import baked_files, install_copy_of, ruff_findings, run_baked_suite
+from conftest import baked_files, install_copy_of, pip_uninstall, ruff_findings, run_baked_suite
 
 AUTH_TYPES = ["basic", "bearer", "api_key", "none"]
 PAGINATIONS = ["offset", "page", "cursor", "link_header"]
@@ -43,6 +43,7 @@ TARGETED = {
     "page-without-totals": {"pagination": "page", "total_key": ""},
     "offset-without-total": {"total_key": ""},
     "no-date-filter": {"date_filter": "none", "auth_type": "none"},
+    "sibling-keys-under-one-parent": {"records_key": "data.items", "total_key": "data.total"},
     "custom-record-keys": {
         "item_key": "bookId",
         "user_key": "readerId",
@@ -79,7 +80,7 @@ MARKERS = {
 
 @pytest.fixture(scope="module")
 def baked(cookies_session):
-    """Bake each combination once for the whole module."""
+    """Bake each combination once for the whole module; uninstall whichever was installed last."""
     projects = {}
 
     def bake(name):
@@ -89,7 +90,8 @@ def baked(cookies_session):
             projects[name] = result.project_path
         return projects[name]
 
-    return bake
+    yield bake
+    pip_uninstall("airflow-movielens")
 
 
 @pytest.mark.parametrize("name", COMBINATIONS)

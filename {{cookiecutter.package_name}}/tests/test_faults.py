@@ -109,7 +109,7 @@ def test_persistent_faults_fail_clearly_within_the_deadline_keeping_the_previous
 
 def test_a_total_that_changes_during_the_run_is_an_error_not_a_silent_gap(api, monkeypatch, tmp_path):
     use_connection(monkeypatch, connection_fields(api.port, **FAST_RETRIES))
-    moved = {**nested("{{ cc.records_key }}", [api.ratings.record(0)]), **nested("{{ cc.total_key }}", 999)}
+    moved = nested(("{{ cc.records_key }}", [api.ratings.record(0)]), ("{{ cc.total_key }}", 999))
     api.add_faults(Fault(), Fault(body=json.dumps(moved).encode()))
 
     with pytest.raises({{ P }}APIError, match=r"reported {{ 250 if dated else 255 }} at first but a total .* of 999"):

@@ -45,21 +45,20 @@ def expected(api{% if dated %}, start=None, end=None{% endif %}):
 {% if cc.pagination in ["offset", "page"] -%}
 def page_body(records):
     """One page, shaped as the API shapes it, that claims more pages follow."""
-{%- if cc.records_key %}
-    body = nested("{{ cc.records_key }}", records)
+{%- if has_total %}
+    body = nested(("{{ cc.records_key }}", records), ("{{ cc.total_key }}", 255))
+{%- elif cc.pagination == "page" and cc.total_pages_key %}
+    body = nested(("{{ cc.records_key }}", records), ("{{ cc.total_pages_key }}", 3))
+{%- elif cc.records_key %}
+    body = nested(("{{ cc.records_key }}", records))
 {%- else %}
     body = records
-{%- endif %}
-{%- if has_total %}
-    body.update(nested("{{ cc.total_key }}", 255))
-{%- elif cc.pagination == "page" and cc.total_pages_key %}
-    body.update(nested("{{ cc.total_pages_key }}", 3))
 {%- endif %}
     return json.dumps(body).encode()
 {%- elif cc.pagination == "cursor" -%}
 def empty_page_pointing_onwards(api, number):
     """A fault that answers an empty page with a cursor never seen before."""
-    page = {**nested("{{ cc.records_key }}", []), **nested("{{ cc.next_cursor_key }}", f"cursor-{number}")}
+    page = nested(("{{ cc.records_key }}", []), ("{{ cc.next_cursor_key }}", f"cursor-{number}"))
     return Fault(body=json.dumps(page).encode())
 {%- else -%}
 def empty_page_pointing_onwards(api, number):
@@ -121,7 +120,7 @@ def test_paging_stops_after_the_last_page(connection):
 
 
 def test_an_empty_page_before_the_total_is_an_error_not_a_silent_stop(connection):
-    body = {**nested("{{ cc.records_key }}", []), **nested("{{ cc.total_key }}", 5)}
+    body = nested(("{{ cc.records_key }}", []), ("{{ cc.total_key }}", 5))
     connection.add_faults(Fault(body=json.dumps(body).encode()))
 
     with pytest.raises(
@@ -133,7 +132,7 @@ def test_an_empty_page_before_the_total_is_an_error_not_a_silent_stop(connection
 
 
 def test_an_empty_page_before_the_total_is_an_error_not_a_silent_stop(connection):
-    body = {**nested("{{ cc.records_key }}", []), **nested("{{ cc.total_key }}", 5)}
+    body = nested(("{{ cc.records_key }}", []), ("{{ cc.total_key }}", 5))
     connection.add_faults(Fault(body=json.dumps(body).encode()))
 
     with pytest.raises(
@@ -145,7 +144,7 @@ def test_an_empty_page_before_the_total_is_an_error_not_a_silent_stop(connection
 
 
 def test_an_empty_page_before_the_last_page_is_an_error_not_a_silent_stop(connection):
-    body = {**nested("{{ cc.records_key }}", []), **nested("{{ cc.total_pages_key }}", 3)}
+    body = nested(("{{ cc.records_key }}", []), ("{{ cc.total_pages_key }}", 3))
     connection.add_faults(Fault(body=json.dumps(body).encode()))
 
     with pytest.raises(
@@ -157,7 +156,7 @@ def test_an_empty_page_before_the_last_page_is_an_error_not_a_silent_stop(connec
 
 
 def test_a_cursor_that_repeats_is_an_error_not_an_endless_loop(connection):
-    page = {**nested("{{ cc.records_key }}", []), **nested("{{ cc.next_cursor_key }}", "same")}
+    page = nested(("{{ cc.records_key }}", []), ("{{ cc.next_cursor_key }}", "same"))
     connection.add_faults(Fault(body=json.dumps(page).encode()), Fault(body=json.dumps(page).encode()))
 
     with pytest.raises({{ P }}APIError, match="sent the cursor 'same' a second time"):
@@ -169,7 +168,7 @@ def test_a_cursor_that_repeats_is_an_error_not_an_endless_loop(connection):
 def page_linking_to(url):
     """A fault that answers one empty page whose Link header points at ``url``."""
 {%- if cc.records_key %}
-    body = json.dumps(nested("{{ cc.records_key }}", [])).encode()
+    body = json.dumps(nested(("{{ cc.records_key }}", []))).encode()
 {%- else %}
     body = b"[]"
 {%- endif %}
@@ -355,7 +354,7 @@ def test_host_may_be_a_full_base_url(connection, monkeypatch):
 def test_empty_connection_fields_fall_back_to_the_defaults(monkeypatch):
     use_connection(monkeypatch, {"conn_type": "{{ cc.__conn_type }}"})
 
-    assert {{ P }}Hook().get_conn()[1] == "{{ cc.api_base_url.rstrip('/') }}"
+    assert {{ P }}Hook().get_conn()[1] == "{{ cc.__api_scheme }}://{{ cc.__api_host }}{% if cc.__api_port %}:{{ cc.__api_port }}{% endif %}{{ cc.__api_path }}"
 
 
 def test_timeouts_and_retries_come_from_connection_extras(connection, monkeypatch):

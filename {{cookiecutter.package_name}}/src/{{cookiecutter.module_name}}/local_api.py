@@ -132,11 +132,16 @@ def epoch(day: dt.date) -> int:
     return calendar.timegm(day.timetuple())
 
 
-def nested(key: str, value: Any) -> dict[str, Any]:
-    """``{"a": {"b": value}}`` for the dotted key ``a.b``."""
-    for part in reversed(key.split(".")):
-        value = {part: value}
-    return value
+def nested(*pairs: tuple[str, Any]) -> dict[str, Any]:
+    """A body holding each value under its dotted key: ``("data.items", [...]), ("data.total", 2)``."""
+    body: dict[str, Any] = {}
+    for key, value in pairs:
+        *parents, last = key.split(".")
+        node = body
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return body
 
 
 def generate_ratings(
@@ -291,20 +296,23 @@ class LocalRatingsAPI:
         records = [self.ratings.record(index) for index in page]
         response_headers = {"Content-Type": "application/json"}
 {%- if cc.records_key %}
-        body: Any = nested("{{ cc.records_key }}", records)
+        parts: list[tuple[str, Any]] = [("{{ cc.records_key }}", records)]
 {%- else %}
-        body: Any = records
+        body = records
 {%- endif %}
 {%- if cc.pagination in ["offset", "page"] and cc.total_key %}
-        body.update(nested("{{ cc.total_key }}", len(window)))
+        parts.append(("{{ cc.total_key }}", len(window)))
 {%- endif %}
 {%- if cc.pagination == "page" and cc.total_pages_key %}
-        body.update(nested("{{ cc.total_pages_key }}", -(-len(window) // served) if served else 0))
+        parts.append(("{{ cc.total_pages_key }}", -(-len(window) // served) if served else 0))
 {%- endif %}
 {%- if cc.pagination == "cursor" %}
         after = position + len(page)
         next_cursor = _cursor(after) if after < len(window) else None
-        body.update(nested("{{ cc.next_cursor_key }}", next_cursor))
+        parts.append(("{{ cc.next_cursor_key }}", next_cursor))
+{%- endif %}
+{%- if cc.records_key %}
+        body = nested(*parts)
 {%- endif %}
 {%- if cc.pagination == "link_header" %}
         response_headers["X-Total-Count"] = str(len(window))
