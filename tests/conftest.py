@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import configparser
 import os
 import shutil
 import subprocess
@@ -10,6 +12,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 # pytest-cookies renders the answers before cookiecutter puts the template on sys.path,
@@ -21,6 +29,31 @@ BIN = Path(sys.executable).parent
 def baked_files(project: Path) -> list[Path]:
     """Every file of a baked project, as relative paths."""
     return sorted(path.relative_to(project) for path in project.rglob("*") if path.is_file())
+
+
+def assert_baked_files_parse(project: Path) -> None:
+    """Every Python, TOML, YAML and INI file of a baked project parses."""
+    for path in baked_files(project):
+        source = (project / path).read_text(encoding="utf-8")
+        if path.suffix == ".py":
+            compile(source, str(path), "exec")
+        elif path.suffix == ".toml":
+            tomllib.loads(source)
+        elif path.suffix == ".yml":
+            yaml.safe_load(source)
+        elif path.suffix == ".ini":
+            configparser.ConfigParser().read_string(source)
+
+
+def setup_keywords(project: Path) -> dict[str, ast.expr]:
+    """The keyword arguments of the ``setup(...)`` call in a baked setup.py, unevaluated."""
+    tree = ast.parse((project / "setup.py").read_text(encoding="utf-8"))
+    call = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup"
+    )
+    return {keyword.arg: keyword.value for keyword in call.keywords}
 
 
 def clean_env(**overrides: str) -> dict[str, str]:

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import ast
-import configparser
 import runpy
 
 import pytest
-import yaml
-
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
-from conftest import baked_files
+from conftest import assert_baked_files_parse, setup_keywords
 from cookiecutter.exceptions import FailedHookException
 
 
@@ -145,28 +138,14 @@ def test_hostile_free_text_bakes_valid_files_that_carry_it_exactly(cookies, text
 
     assert result.exit_code == 0, result.exception
     project = result.project_path
-    for path in baked_files(project):
-        source = (project / path).read_text(encoding="utf-8")
-        if path.suffix == ".py":
-            compile(source, str(path), "exec")
-        elif path.suffix == ".toml":
-            tomllib.loads(source)
-        elif path.suffix == ".yml":
-            yaml.safe_load(source)
-        elif path.suffix == ".ini":
-            configparser.ConfigParser().read_string(source)
+    assert_baked_files_parse(project)
     provider_info = runpy.run_path(str(project / "src" / "airflow_movielens" / "__init__.py"))[
         "get_provider_info"
     ]()
     assert provider_info["description"] == text
-    setup_keywords = {
-        keyword.arg: keyword.value
-        for node in ast.walk(ast.parse((project / "setup.py").read_text(encoding="utf-8")))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup"
-        for keyword in node.keywords
-    }
-    assert ast.literal_eval(setup_keywords["description"]) == text
-    assert ast.literal_eval(setup_keywords["author"]) == text
+    keywords = setup_keywords(project)
+    assert ast.literal_eval(keywords["description"]) == text
+    assert ast.literal_eval(keywords["author"]) == text
     assert text in (project / "README.md").read_text(encoding="utf-8")
 
 

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import ast
-import configparser
 import re
 import shutil
 import subprocess
 import sys
 
 import yaml
-
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
-from conftest import baked_files, ruff_findings
+from conftest import assert_baked_files_parse, baked_files, ruff_findings, setup_keywords
 
 EXPECTED_FILES = {
     ".github/workflows/ci.yml",
@@ -62,16 +56,8 @@ def test_bake_leaves_no_cookiecutter_syntax(default_project):
     assert leftovers == []
 
 
-def test_every_baked_python_file_compiles(default_project):
-    for path in default_project.rglob("*.py"):
-        compile(path.read_text(encoding="utf-8"), str(path), "exec")
-
-
-def test_baked_toml_yaml_and_ini_files_parse(default_project):
-    tomllib.loads((default_project / "pyproject.toml").read_text())
-    for workflow in (default_project / ".github" / "workflows").glob("*.yml"):
-        yaml.safe_load(workflow.read_text())
-    configparser.ConfigParser().read_string((default_project / "tox.ini").read_text())
+def test_every_baked_python_toml_yaml_and_ini_file_parses(default_project):
+    assert_baked_files_parse(default_project)
 
 
 def test_airflow_templates_survive_baking(default_project):
@@ -111,12 +97,7 @@ def test_workflows_have_the_expected_jobs(default_project):
 
 
 def test_setup_py_declares_the_distribution(default_project):
-    call = next(
-        node
-        for node in ast.walk(ast.parse((default_project / "setup.py").read_text()))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup"
-    )
-    keywords = {keyword.arg: keyword.value for keyword in call.keywords}
+    keywords = setup_keywords(default_project)
 
     assert ast.literal_eval(keywords["name"]) == "airflow-movielens"
     assert ast.literal_eval(keywords["package_dir"]) == {"": "src"}

@@ -9,17 +9,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import TEMPLATE, baked_files
+from conftest import TEMPLATE, assert_baked_files_parse, setup_keywords
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
 
 # Cookiecutter renders answers given on the command line as Jinja, so "{{ 7*7 }}" would arrive
 # as "49"; that is cookiecutter's contract, not ours, and the README says so. Everything else goes.
@@ -44,27 +38,6 @@ def bake(tmp_path_factory, answers):
         return None, (refusal, output)
 
 
-def assert_files_parse(project):
-    for path in baked_files(project):
-        source = (project / path).read_text(encoding="utf-8")
-        if path.suffix == ".py":
-            compile(source, str(path), "exec")
-        elif path.suffix == ".toml":
-            tomllib.loads(source)
-        elif path.suffix == ".yml":
-            yaml.safe_load(source)
-
-
-def setup_keywords(project):
-    tree = ast.parse((project / "setup.py").read_text(encoding="utf-8"))
-    call = next(
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup"
-    )
-    return {keyword.arg: keyword.value for keyword in call.keywords}
-
-
 @PROPERTY_SETTINGS
 @given(text=free_text)
 def test_any_description_and_author_bake_exactly_or_are_refused_by_name(tmp_path_factory, capfd, text):
@@ -83,7 +56,7 @@ def test_any_description_and_author_bake_exactly_or_are_refused_by_name(tmp_path
         )
         assert list(output.iterdir()) == []
         return
-    assert_files_parse(project)
+    assert_baked_files_parse(project)
     package = project / "src" / "airflow_movielens" / "__init__.py"
     assert runpy.run_path(str(package))["get_provider_info"]()["description"] == text
     keywords = setup_keywords(project)
@@ -99,7 +72,7 @@ def test_provider_names_of_the_allowed_characters_always_bake(tmp_path_factory, 
     project, refused = bake(tmp_path_factory, {"provider_name": name, **fixed_names})
 
     assert refused is None
-    assert_files_parse(project)
+    assert_baked_files_parse(project)
     assert runpy.run_path(str(project / "src" / "airflow_any" / "__init__.py"))["INTEGRATION_NAME"] == name
 
 
@@ -114,7 +87,7 @@ def test_any_provider_name_bakes_valid_python_or_is_refused_by_name(tmp_path_fac
         assert "provider_name: " in capfd.readouterr().err
         assert list(output.iterdir()) == []
         return
-    assert_files_parse(project)
+    assert_baked_files_parse(project)
     hook_name = runpy.run_path(str(project / "src" / "airflow_any" / "__init__.py"))["INTEGRATION_NAME"]
     assert hook_name == name
 
