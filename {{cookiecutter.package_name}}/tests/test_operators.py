@@ -212,23 +212,53 @@ def test_rank_operator_handles_an_empty_ratings_file(tmp_path):
     ],
 )
 def test_records_are_encoded_exactly_as_json_dumps_encodes_them(value):
-    assert compact_json_encoder()(value) == json.dumps(value, separators=(",", ":"))
+    assert compact_json_encoder()(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def as_json_dumps_writes(record):
+    """One record as json.dumps writes it: the reference every line must read back to."""
+    return json.dumps(record, separators=(",", ":"))
 
 
 @pytest.mark.parametrize(
     "page",
     [
-        [{"id": 1, "score": 4.5}, {"id": 2, "score": 3.0}, {"id": 3, "score": None}],
+        [{"id": 1, "score": 4.5}, {"id": 2, "score": 3.0}, {"id": 3, "score": -0.0}],
         [{"id": 1}],
+        [{"id": 1, "note": None}, {"id": 2, "note": "null"}],  # a real null
         [{"title": "a},{b"}, {"title": "c"}],  # the boundary text inside a string
         [{"tags": [{"a": 1}, {"b": 2}]}, {"tags": []}],  # objects next to each other inside a record
-        [{"id": 1}, [1, 2], "three", 4],  # not all records are objects
+        [{"id": 1}, [1, 2], "three", 4, None],  # not all records are objects
+        [{"title": "Am\u00e9lie \u2014 \U0001f3ac", "quote": 'say "hi"\n\tback\\slash', "": 0}],
+        [{"small": 1e-7, "big": 1e300, "wide": 2**64 - 1, "low": -(2**63)}, {"x": 0.1}],
+        [{"score": float("nan")}, {"low": float("-inf"), "high": float("inf")}],  # what json writes, not null
+        [{"id": 2**70}, {"id": -(2**64)}],  # beyond orjson's integers
+        [{"text": "\ud800 alone"}, {"text": "ok"}],  # a lone surrogate, as json.loads may return it
+        [],
     ],
 )
-def test_a_page_becomes_one_line_per_record_exactly_as_json_dumps_writes_them(page):
-    expected = "".join(json.dumps(record, separators=(",", ":")) + "\n" for record in page)
+def test_a_page_becomes_utf8_json_lines_that_read_back_as_the_records(page):
+    written = json_lines(page, compact_json_encoder())
+    lines = written.decode("utf-8").splitlines()
 
-    assert json_lines(page, compact_json_encoder()) == expected
+    assert written.endswith(b"\n") or not page
+    assert len(lines) == len(page)
+    assert [as_json_dumps_writes(json.loads(line)) for line in lines] == list(map(as_json_dumps_writes, page))
+
+
+def test_text_is_written_as_utf8_not_escaped():
+    written = json_lines([{"title": "Am\u00e9lie"}, {"title": "\U0001f3ac"}], compact_json_encoder())
+
+    assert written == '{"title":"Am\u00e9lie"}\n{"title":"\U0001f3ac"}\n'.encode()
+
+
+def test_a_page_is_written_the_same_whichever_encoder_writes_it():
+    page = [{"id": 1, "title": "Am\u00e9lie", "score": 4.5, "tags": ["a", "b"]}, {"id": 2, "score": 3.0}]
+    fast = json_lines(page, compact_json_encoder())
+    # A null anywhere sends the page to the json module; the records' lines stay the same.
+    slow = json_lines([*page, {"note": None}], compact_json_encoder())
+
+    assert slow == fast + b'{"note":null}\n'
 
 
 def test_a_record_json_cannot_hold_is_refused_by_type():

@@ -90,10 +90,11 @@ API_KEY_PARAM = "{{ cc.api_key_name }}"
 {%- endif %}
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# 20 digits in a row may be an integer too big for orjson (2**64 has 20); see _parse. Every
-# digit becomes a 9, then one substring search finds such a run (a regular expression is slower).
+# 19 digits in a row may be an integer orjson would read as a float: below -2**63 (19 digits)
+# or above 2**64 - 1 (20); see _parse. Every digit becomes a 9, then one substring search
+# finds such a run (a regular expression is slower).
 _ALL_DIGITS_TO_NINE = bytes.maketrans(b"012345678", b"999999999")
-_TWENTY_DIGITS = b"9" * 20
+_NINETEEN_DIGITS = b"9" * 19
 # Read bodies in pieces of up to this many bytes.
 READ_SIZE = 1 << 20
 {%- if parallel %}
@@ -973,11 +974,11 @@ def _parse(body: bytes) -> Any:
     A JSON body as Python objects, exactly as the json module reads it, but fast.
 
     orjson reads a page several times faster, which is what lets one request at a time
-    keep up with the API. Where it would differ (integers beyond 64 bits, which it turns
-    into floats) or refuses what Python has always read (NaN, lone surrogates), the json
+    keep up with the API. Where it would differ (integers outside -2**63 to 2**64 - 1,
+    which it turns into floats) or refuses what Python has always read (NaN, lone surrogates), the json
     module reads the body instead.
     """
-    if _TWENTY_DIGITS not in body.translate(_ALL_DIGITS_TO_NINE):
+    if _NINETEEN_DIGITS not in body.translate(_ALL_DIGITS_TO_NINE):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
