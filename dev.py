@@ -26,6 +26,12 @@ REQUIREMENTS = ROOT / "requirements-dev.txt"
 DEMO_DIR = ROOT / "build" / "demo"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+# uv, unlike pip, leaves compiling to bytecode to the first import, and an environment that
+# sets PYTHONDONTWRITEBYTECODE (as some CI images do) would then compile every import of
+# every process from source: cookiecutter and Airflow would start several times slower than
+# they do for a user who installed them with pip.
+UV_FLAGS = ("--compile-bytecode",)
+UV_INSTALL = ("uv", "pip", "install", "--python", str(PYTHON), *UV_FLAGS)
 
 
 def run(*command: object, **kwargs) -> None:
@@ -42,7 +48,8 @@ def ensure_environment() -> None:
     if sys.version_info < (3, 10):  # noqa: UP036 - dev.py must explain itself to an older python3
         raise SystemExit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
     stamp = VENV / ".requirements.sha256"
-    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    # The install flags are part of the stamp, so a change to them reinstalls too.
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes() + " ".join(UV_FLAGS).encode()).hexdigest()
     if PYTHON.exists() and stamp.exists() and stamp.read_text() == wanted:
         return
     if not PYTHON.exists():
@@ -56,7 +63,7 @@ def ensure_environment() -> None:
                 f"Could not create {VENV}: {error}. On Debian or Ubuntu, install python3-venv first."
             ) from None
     run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv")
-    run(PYTHON, "-m", "uv", "pip", "install", "--python", PYTHON, "-r", REQUIREMENTS)
+    run(PYTHON, "-m", *UV_INSTALL, "-r", REQUIREMENTS)
     stamp.write_text(wanted)
 
 
@@ -67,7 +74,7 @@ def demo() -> int:
     DEMO_DIR.mkdir(parents=True)
     run(BIN / "cookiecutter", "--no-input", "--output-dir", DEMO_DIR, ROOT)
     (project,) = DEMO_DIR.iterdir()
-    run(PYTHON, "-m", "uv", "pip", "install", "--python", PYTHON, "--quiet", "-e", project)
+    run(PYTHON, "-m", *UV_INSTALL, "--quiet", "-e", project)
     run(PYTHON, project / "demo.py", cwd=project)
     print(f"\nThe baked project is in {project}; its README says how to adapt and publish it.")
     return 0

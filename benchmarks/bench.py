@@ -178,6 +178,7 @@ def bake_and_install(work_dir: Path) -> Path:
         "--quiet",
         "--no-build-isolation",
         "--reinstall",
+        "--compile-bytecode",  # as pip does: imports read bytecode, as a user's would
         project,
     )
     # Measure the code just baked, not a stale cached build or an editable install elsewhere.
