@@ -975,8 +975,8 @@ def _parse(body: bytes) -> Any:
 
     orjson reads a page several times faster, which is what lets one request at a time
     keep up with the API. Where it would differ (integers outside -2**63 to 2**64 - 1,
-    which it turns into floats) or refuses what Python has always read (NaN, lone surrogates), the json
-    module reads the body instead.
+    which it turns into floats) or refuses what Python has always read (NaN, lone
+    surrogates), the json module reads the body instead.
     """
     if _NINETEEN_DIGITS not in body.translate(_ALL_DIGITS_TO_NINE):
         try:
