@@ -5,22 +5,28 @@
 
 from __future__ import annotations
 
+import contextlib
 {% if dated -%}
 import datetime as dt
 {% endif -%}
+import gc
 import json
 
 import pandas as pd
 import pytest
 from airflow.sdk import {% if dated %}DAG, {% endif %}ObjectStoragePath
 
-from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}APIError
+from {{ cookiecutter.module_name }}.hooks import (
+    {{ cookiecutter.class_prefix }}APIError,
+    {{ cookiecutter.class_prefix }}Hook,
+)
 from {{ cookiecutter.module_name }}.local_api import Fault{% if dated %}, epoch{% endif %}
 from {{ cookiecutter.module_name }}.operators import (
     {{ cookiecutter.class_prefix }}FetchRatingsOperator,
     {{ cookiecutter.class_prefix }}RankMoviesOperator,
     compact_json_encoder,
     json_lines,
+    objects_so_far_frozen,
 )
 from {{ cookiecutter.module_name }}.ranking import ITEM_KEY, rank_movies_by_rating
 {%- if dated %}
@@ -259,6 +265,52 @@ def test_a_page_is_written_the_same_whichever_encoder_writes_it():
     slow = json_lines([*page, {"note": None}], compact_json_encoder())
 
     assert slow == fast + b'{"note":null}\n'
+
+
+def test_the_fetch_keeps_the_collector_off_the_objects_it_found(connection, tmp_path, monkeypatch):
+    freeze_counts = []
+    get_rating_pages = {{ cookiecutter.class_prefix }}Hook.get_rating_pages
+
+    def noting_the_freeze(self, *args, **kwargs):
+        with contextlib.closing(get_rating_pages(self, *args, **kwargs)) as pages:
+            for page in pages:
+                freeze_counts.append(gc.get_freeze_count())
+                yield page
+
+    monkeypatch.setattr({{ cookiecutter.class_prefix }}Hook, "get_rating_pages", noting_the_freeze)
+    fetch_operator(tmp_path / "ratings.jsonl", batch_size=100).execute(context={})
+
+    assert len(freeze_counts) == 3
+    assert min(freeze_counts) > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_frozen_objects_are_unfrozen_when_the_block_fails():
+    with pytest.raises(RuntimeError), objects_so_far_frozen():
+        assert gc.get_freeze_count() > 0
+        raise RuntimeError("the fetch failed")
+
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_the_process_froze_itself_stay_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with objects_so_far_frozen():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_nothing_is_frozen_while_the_collector_is_off():
+    gc.disable()
+    try:
+        with objects_so_far_frozen():
+            assert gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
 
 
 def test_a_record_json_cannot_hold_is_refused_by_type():
