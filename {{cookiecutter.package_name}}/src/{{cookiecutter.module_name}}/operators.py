@@ -286,7 +286,7 @@ def objects_so_far_frozen() -> Iterator[None]:
     """
     Keep the garbage collector off every object that exists now, until the block ends.
 
-    A task process holds a few hundred thousand objects of Airflow's own. While pages
+    A task process holds a couple of hundred thousand objects of Airflow's own. While pages
     stream through it, a full collection walks all of them, with every thread stopped,
     several times per million records: about a tenth of a fetch's time. Frozen
     (``gc.freeze()``) they are skipped; objects made inside the block are collected as
