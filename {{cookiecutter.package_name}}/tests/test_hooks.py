@@ -450,8 +450,10 @@ def test_extras_left_empty_in_the_connection_form_mean_the_defaults(connection, 
         b'{"score": NaN, "low": -Infinity}',  # not JSON, but what Python's json has always read
         b'{"id": 9223372036854775807, "low": -9223372036854775808, "u": 18446744073709551615}',
         b'{"id": 1180591620717411303424}',  # beyond 64 bits
-        b'{"low": -9223372036854775809, "high": 18446744073709551616}',  # just outside orjson's range
-        b'{"ts": 1767225600123456789, "pi": 3.14159265358979323846}',  # 19 digits that fit, and a float
+        b'{"low": -9223372036854775809}',  # just below orjson's range: 19 digits
+        b'{"high": 18446744073709551616}',  # just above it: 20 digits
+        b'{"ts": 1767225600123456789, "low": -9223372036854775808}',  # 19 digits that fit
+        b'{"pi": 3.14159265358979323846}',  # a float with 20 digits in a row
         b'{"text": "\\ud800"}',  # a lone surrogate
     ],
 )

@@ -258,13 +258,39 @@ def test_text_is_written_as_utf8_not_escaped():
     assert written == '{"title":"Am\u00e9lie"}\n{"title":"\U0001f3ac"}\n'.encode()
 
 
-def test_a_page_is_written_the_same_whichever_encoder_writes_it():
-    page = [{"id": 1, "title": "Am\u00e9lie", "score": 4.5, "tags": ["a", "b"]}, {"id": 2, "score": 3.0}]
-    fast = json_lines(page, compact_json_encoder())
-    # A null anywhere sends the page to the json module; the records' lines stay the same.
-    slow = json_lines([*page, {"note": None}], compact_json_encoder())
+def refusing_encoder(value):
+    pytest.fail(f"the json module was asked to encode {value!r}")
 
-    assert slow == fast + b'{"note":null}\n'
+
+def test_a_page_orjson_writes_exactly_never_reaches_the_json_module():
+    page = [
+        {"id": 1, "title": "Am\u00e9lie", "score": 4.5, "tags": ["a", None], "note": None},
+        {"id": 2, "score": 3.0, "nested": {"x": [1.5, None, {"y": -0.0}]}},
+    ]
+    by_the_json_module = "".join(compact_json_encoder()(record) + "\n" for record in page).encode()
+
+    assert json_lines(page, refusing_encoder) == by_the_json_module
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        [{"id": 1, "score": float("nan")}],
+        [{"id": 1, "note": None}, {"deep": [{"x": float("-inf")}]}],  # a NaN is where nulls are
+        [{"id": 2**64}],
+        [{"text": "\ud800"}],
+    ],
+)
+def test_a_page_orjson_would_write_differently_goes_to_the_json_module(page):
+    asked = []
+
+    def encode(value):
+        asked.append(value)
+        return compact_json_encoder()(value)
+
+    json_lines(page, encode)
+
+    assert asked
 
 
 def test_the_fetch_keeps_the_collector_off_the_objects_it_found(connection, tmp_path, monkeypatch):

@@ -90,11 +90,12 @@ API_KEY_PARAM = "{{ cc.api_key_name }}"
 {%- endif %}
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# 19 digits in a row may be an integer orjson would read as a float: below -2**63 (19 digits)
-# or above 2**64 - 1 (20); see _parse. Every digit becomes a 9, then one substring search
-# finds such a run (a regular expression is slower).
+# A number orjson would read as a float instead of an integer: below -2**63 (a minus and 19
+# digits) or above 2**64 - 1 (20 digits); see _parse. Every digit becomes a 9, then substring
+# searches find such runs (a regular expression is slower).
 _ALL_DIGITS_TO_NINE = bytes.maketrans(b"012345678", b"999999999")
-_NINETEEN_DIGITS = b"9" * 19
+_LONG_NEGATIVE = b"-" + b"9" * 19
+_LONG_POSITIVE = b"9" * 20
 # Read bodies in pieces of up to this many bytes.
 READ_SIZE = 1 << 20
 {%- if parallel %}
@@ -978,7 +979,8 @@ def _parse(body: bytes) -> Any:
     which it turns into floats) or refuses what Python has always read (NaN, lone
     surrogates), the json module reads the body instead.
     """
-    if _NINETEEN_DIGITS not in body.translate(_ALL_DIGITS_TO_NINE):
+    digits = body.translate(_ALL_DIGITS_TO_NINE)
+    if _LONG_NEGATIVE not in digits and _LONG_POSITIVE not in digits:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,8 +33,9 @@ from {{ cookiecutter.module_name }}.ranking import rank_movies_by_rating, read_r
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-# What orjson would write differently from the json module (dates, dataclasses, subclasses
-# of str, int, dict or list) it refuses instead, so json_lines leaves it to the json module.
+# Dates, dataclasses and subclasses of str, int, dict or list, which orjson would write
+# differently from the json module, it refuses instead, so json_lines leaves them to the json
+# module. (orjson also writes UUIDs and enums, which JSON parsing never returns.)
 _ORJSON_STRICT = (
     orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
@@ -240,11 +242,12 @@ def json_lines(records: list[Any], encode: Callable[[Any], str]) -> bytes:
     between two objects the compact form has ``},{``, and when that appears nowhere else
     (no nested objects in lists, no such text in strings) it is exactly the record
     boundaries. Where orjson would write something else (NaN and infinities become null)
-    or cannot write it (integers beyond 64 bits, lone surrogates), ``encode`` does.
+    or cannot write it (integers that do not fit in 64 bits, lone surrogates), ``encode``
+    does; the check for NaN runs only on pages that have a null.
     """
     try:
         page = orjson.dumps(records, option=_ORJSON_STRICT)
-        exact = b"null" not in page  # a null may have been a NaN
+        exact = b"null" not in page or not _holds_nan_or_infinity(records)
     except orjson.JSONEncodeError:
         exact = False
     if not exact:
@@ -260,6 +263,21 @@ def json_lines(records: list[Any], encode: Callable[[Any], str]) -> bytes:
         if inner.count(b"},{") == len(records) - 1:
             return inner.replace(b"},{", b"}\n{") + b"\n"
     return b"".join(map(line, records))
+
+
+def _holds_nan_or_infinity(value: Any) -> bool:
+    """Whether a NaN or an infinity is anywhere in ``value``: orjson would write it as null."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is float:
+            if not math.isfinite(item):
+                return True
+        elif type(item) is dict:
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return False
 
 
 def compact_json_encoder() -> Callable[[Any], str]:
