@@ -322,7 +322,7 @@ def test_frozen_objects_are_unfrozen_when_the_block_fails():
 def test_objects_the_process_froze_itself_stay_frozen():
     gc.freeze()
     try:
-        made_since = [[] for _ in range(1000)]  # objects the process did not freeze
+        made_since: list[list[int]] = [[] for _ in range(1000)]  # objects the process did not freeze
         before = gc.get_freeze_count()
         with objects_so_far_frozen():
             inside = gc.get_freeze_count()
