@@ -245,18 +245,22 @@ def json_lines(records: list[Any], encode: Callable[[Any], str]) -> bytes:
     or cannot write it (integers that do not fit in 64 bits, lone surrogates), ``encode``
     does; the check for NaN runs only on pages that have a null.
     """
+
+    def by_the_json_module(value: Any) -> bytes:
+        return encode(value).encode("utf-8", "backslashreplace")  # a lone surrogate as its escape
+
     try:
         page = orjson.dumps(records, option=_ORJSON_STRICT)
         exact = b"null" not in page or not _holds_nan_or_infinity(records)
     except orjson.JSONEncodeError:
         exact = False
     if not exact:
-        page = encode(records).encode("utf-8", "backslashreplace")  # a lone surrogate as its escape
+        page = by_the_json_module(records)
 
     def line(record: Any) -> bytes:
         if exact:
             return orjson.dumps(record, option=_ORJSON_STRICT | orjson.OPT_APPEND_NEWLINE)
-        return encode(record).encode("utf-8", "backslashreplace") + b"\n"
+        return by_the_json_module(record) + b"\n"
 
     if records and all(type(record) is dict for record in records):
         inner = page[1:-1]
