@@ -59,6 +59,35 @@ def url_part(value, part):
     raise ValueError(f"url_part: unknown part {part!r}")
 
 
+@simple_filter
+def singular(value):
+    """The singular of an English plural noun in snake case: ratings -> rating, order_lines -> order_line."""
+    text = str(value)
+    for plural_end, singular_end in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh")):
+        if text.endswith(plural_end):
+            return text[: -len(plural_end)] + singular_end
+    if text.endswith("s") and not text.endswith("ss"):
+        return text[:-1]
+    return text
+
+
+@simple_filter
+def plural(value):
+    """The plural of an English noun in snake case: movie -> movies, category -> categories."""
+    text = str(value)
+    if text.endswith("y") and text[-2:-1] not in set("aeiou"):
+        return text[:-1] + "ies"
+    if text.endswith(("s", "x", "ch", "sh")):
+        return text + "es"
+    return text + "s"
+
+
+@simple_filter
+def camel(value):
+    """A snake-case name as one capitalised word: order_lines -> OrderLines."""
+    return "".join(part[:1].upper() + part[1:] for part in str(value).split("_"))
+
+
 class TemplateDirectory(Extension):
     """Give templates ``template_directory``: the absolute path of the template being baked.
 

@@ -5,7 +5,7 @@ Run the example DAG once, end to end, against the local API; nothing leaves 127.
 
 It keeps a throwaway Airflow home (SQLite) under .demo/, starts the local API on a
 free port, points connection {{ cookiecutter.connection_id }} at it, runs the DAG with dag.test() and
-prints where the ratings and the ranking were written and the top movies.
+prints where the {{ cookiecutter.__records }} and the ranking were written and the top {{ cookiecutter.__items }}.
 """
 
 from __future__ import annotations
@@ -57,27 +57,23 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
     import pendulum
 
-    from {{ cookiecutter.module_name }}.local_api import LocalRatingsAPI
+    from {{ cookiecutter.module_name }}.testing.local_api import LocalAPI
 
-    with LocalRatingsAPI() as api:
+    with LocalAPI() as api:
         os.environ["AIRFLOW_CONN_{{ cookiecutter.connection_id | upper }}"] = json.dumps(
             {
                 "conn_type": "{{ cookiecutter.__conn_type }}",
                 "host": "127.0.0.1",
                 "port": api.port,
                 "schema": "http",
-{%- if cookiecutter.auth_type == "basic" %}
                 "login": "airflow",
                 "password": "airflow",
-{%- elif cookiecutter.auth_type != "none" %}
-                "password": "airflow",
-{%- endif %}
             }
         )
         os.environ["AIRFLOW_VAR_{{ cookiecutter.__conn_type | upper }}_OUTPUT_BASE"] = str(output)
-        print(f"Local API serving {len(api.ratings)} ratings at {api.url}", flush=True)
+        print(f"Local API serving {len(api.records)} {{ cookiecutter.__records }} at {api.url}", flush=True)
 
-        from {{ cookiecutter.module_name }}.example_dags.{{ cookiecutter.__conn_type }}_ratings import dag
+        from {{ cookiecutter.module_name }}.example_dags.{{ cookiecutter.__conn_type }}_{{ cookiecutter.__records }} import dag
 
         # A run covers the day before its logical date.
         next_day = args.day + dt.timedelta(days=1)
@@ -89,15 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     if run.state != "success":
         print(f"The DAG run ended in state {run.state!r}; see the task logs above.", file=sys.stderr)
         return 1
-    ratings_path = output / "ratings" / f"{args.day.isoformat()}.jsonl"
+    records_path = output / "{{ cookiecutter.__records }}" / f"{args.day.isoformat()}.jsonl"
     ranking_path = output / "rankings" / f"{args.day.isoformat()}.csv"
-    with ratings_path.open() as ratings_file:
-        records = sum(1 for _ in ratings_file)
+    with records_path.open() as records_file:
+        records = sum(1 for _ in records_file)
     ranking = pd.read_csv(ranking_path)
     print(f"\nDAG run {run.run_id}: {run.state}")
-    print(f"Ratings: {ratings_path} ({records} ratings)")
-    print(f"Ranking: {ranking_path} ({len(ranking)} movies)")
-    print("\nTop movies:")
+    print(f"{{ cookiecutter.__Records }}: {records_path} ({records} {{ cookiecutter.__records }})")
+    print(f"Ranking: {ranking_path} ({len(ranking)} {{ cookiecutter.__items }})")
+    print("\nTop {{ cookiecutter.__items }}:")
     print(ranking.head(5).to_string(index=False))
     return 0
 

@@ -30,49 +30,32 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 import pytest  # noqa: E402
 
-from {{ cookiecutter.module_name }}.local_api import LocalRatingsAPI, Ratings  # noqa: E402
+from {{ cookiecutter.module_name }}.testing.local_api import LocalAPI, Records  # noqa: E402
 
 CONN_ENV = "AIRFLOW_CONN_{{ cookiecutter.connection_id | upper }}"
-{%- if cookiecutter.auth_type == "basic" %}
 LOGIN, SECRET = "airflow", "s3cret-pa55word"
 API_CREDENTIALS: dict[str, Any] = {"login": LOGIN, "password": SECRET}
-{%- elif cookiecutter.auth_type in ["bearer", "api_key"] %}
-SECRET = "s3cret-t0ken"
-API_CREDENTIALS: dict[str, Any] = {"token": SECRET}
-{%- else %}
-API_CREDENTIALS: dict[str, Any] = {}
-{%- endif %}
 
 
-def small_ratings() -> Ratings:
-    """Ratings on three days: 2 on 2026-01-01, 3 on 2026-01-02, 250 on 2026-01-03, none after."""
+def small_{{ cookiecutter.__records }}() -> Records:
+    """Records on three days: 2 on 2026-01-01, 3 on 2026-01-02, 250 on 2026-01-03, none after."""
     day = 86400
     first = 1767225600  # 2026-01-01T00:00:00Z
     rows = [(first + 10, 1, 1, 4.0), (first + 20, 2, 1, 3.5)]
     rows += [(first + day + second, 3, 2, 2.0) for second in (1, 2, 3)]
     rows += [(first + 2 * day + n, 1 + n % 17, 1 + n % 11, 0.5 + (n % 10) / 2) for n in range(250)]
-    return Ratings(rows)
+    return Records(rows)
 
 
-def connection_fields(
-    port: int,
-{%- if cookiecutter.auth_type != "none" %}
-    secret: str = SECRET,
-{%- endif %}
-    **extra: Any,
-) -> dict[str, Any]:
+def connection_fields(port: int, secret: str = SECRET, **extra: Any) -> dict[str, Any]:
     """The connection to the local API on ``port``, in Airflow's JSON form, with ``extra`` settings."""
     return {
         "conn_type": "{{ cookiecutter.__conn_type }}",
         "host": "127.0.0.1",
         "port": port,
         "schema": "http",
-{%- if cookiecutter.auth_type == "basic" %}
         "login": LOGIN,
         "password": secret,
-{%- elif cookiecutter.auth_type in ["bearer", "api_key"] %}
-        "password": secret,
-{%- endif %}
         "extra": extra,
     }
 
@@ -82,8 +65,8 @@ def use_connection(monkeypatch: pytest.MonkeyPatch, fields: dict[str, Any]) -> N
     monkeypatch.setenv(CONN_ENV, json.dumps(fields))
 
 
-def deliver_later(api: LocalRatingsAPI, ratings: Ratings, after_requests: int) -> None:
-    """Serve ``ratings`` from the moment request number ``after_requests`` comes in.
+def deliver_later(api: LocalAPI, records: Records, after_requests: int) -> None:
+    """Serve ``records`` from the moment request number ``after_requests`` comes in.
 
     Clients wait for each answer before asking again, so the requests before it met the
     old ratings: data landing while a sensor waits. Gives up after a minute.
@@ -95,15 +78,15 @@ def deliver_later(api: LocalRatingsAPI, ratings: Ratings, after_requests: int) -
             if time.monotonic() > deadline:
                 return
             time.sleep(0.005)
-        api.ratings = ratings
+        api.records = records
 
     threading.Thread(target=swap, name="deliver-later", daemon=True).start()
 
 
 @pytest.fixture
 def api():
-    """The local API with ``small_ratings()``, on a free port of 127.0.0.1."""
-    with LocalRatingsAPI(small_ratings(), **API_CREDENTIALS) as server:
+    """The local API with ``small_{{ cookiecutter.__records }}()``, on a free port of 127.0.0.1."""
+    with LocalAPI(small_{{ cookiecutter.__records }}(), **API_CREDENTIALS) as server:
         yield server
 
 

@@ -1,4 +1,4 @@
-"""Apache Airflow provider for the {{ cookiecutter.provider_name }} API."""
+"""Apache Airflow provider for the {{ cookiecutter.provider_name }} {{ cookiecutter.__records }} API."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ INTEGRATION_NAME = {{ cookiecutter.provider_name | pystr }}
 def get_provider_info() -> dict:
     """Describe this provider to Airflow (entry point ``apache_airflow_provider``).
 
-    Airflow reads this without importing the hook, so it must stay cheap: no
-    imports of Airflow or of the modules listed here.
+    Airflow reads this without importing the hook, so it must stay cheap: it imports
+    ``api.py`` (plain Python) for the connection form, and neither Airflow nor the
+    modules listed here.
     """
+    from {{ cookiecutter.module_name }}.api import API
+
     return {
         "package-name": PACKAGE_NAME,
         "name": INTEGRATION_NAME,
@@ -92,37 +95,18 @@ def get_provider_info() -> dict:
                         "schema": {"type": ["string", "boolean", "null"], "default": True},
                         "description": "true, false, or the path of a CA bundle file.",
                     },
-{%- if cookiecutter.pagination in ["offset", "page"] and (cookiecutter.total_key or (cookiecutter.pagination == "page" and cookiecutter.total_pages_key)) %}
                     "max_in_flight": {
                         "label": "Requests at once",
                         "schema": {"type": ["integer", "null"], "default": 1, "minimum": 1, "maximum": 32},
-                        "description": "Pages fetched concurrently, still written in order (1 to 32).",
+                        "description": "Pages fetched concurrently where the paging allows it, written in order (1 to 32).",
                     },
-{%- endif %}
                 },
                 "ui-field-behaviour": {
-{%- if cookiecutter.auth_type == "basic" %}
-                    "hidden-fields": ["extra"],
-                    "relabeling": {"schema": "Scheme", "login": "Username"},
-{%- elif cookiecutter.auth_type == "bearer" %}
-                    "hidden-fields": ["extra", "login"],
-                    "relabeling": {"schema": "Scheme", "password": "Token"},
-{%- elif cookiecutter.auth_type == "api_key" %}
-                    "hidden-fields": ["extra", "login"],
-                    "relabeling": {"schema": "Scheme", "password": "API key"},
-{%- else %}
-                    "hidden-fields": ["extra", "login", "password"],
-                    "relabeling": {"schema": "Scheme"},
-{%- endif %}
+                    **API.auth.form,
                     "placeholders": {
-                        "host": "{{ cookiecutter.__api_host }}",
-{%- if cookiecutter.__api_port %}
-                        "port": "{{ cookiecutter.__api_port }}",
-{%- endif %}
-                        "schema": "{{ cookiecutter.__api_scheme }}",
-{%- if cookiecutter.auth_type == "basic" %}
-                        "login": "username",
-{%- endif %}
+                        "host": API.default_host,
+                        "port": str(API.default_port or ""),
+                        "schema": API.default_scheme,
                     },
                 },
             }

@@ -1,4 +1,4 @@
-"""Rank movies by their ratings: pyarrow reads the file, pandas ranks."""
+"""Rank {{ cookiecutter.__items }} by their {{ cookiecutter.__records }}: pyarrow reads the file, pandas ranks."""
 
 from __future__ import annotations
 
@@ -10,19 +10,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-# The record keys the ranking reads.
-ITEM_KEY = "{{ cookiecutter.item_key }}"
-USER_KEY = "{{ cookiecutter.user_key }}"
-SCORE_KEY = "{{ cookiecutter.score_key }}"
+from {{ cookiecutter.module_name }}.api import ITEM_KEY, SCORE_KEY, USER_KEY
 
 # Parse in blocks of this many bytes: big enough to keep every core busy, small enough
 # that a block and its parsed columns stay a few tens of MiB.
 BLOCK_SIZE = 16 << 20
 
 
-def read_ratings(source: IO[bytes]) -> pd.DataFrame:
+def read_{{ cookiecutter.__records }}(source: IO[bytes]) -> pd.DataFrame:
     """
-    Read the columns the ranking needs from a JSON Lines ratings file, even an empty one.
+    Read the columns the ranking needs from a JSON Lines file of {{ cookiecutter.__records }}, even an empty one.
 
     pyarrow parses the file in C++ on every core and keeps only these three columns,
     which takes a fraction of the time and memory of ``pd.read_json``. The types of
@@ -63,19 +60,19 @@ def read_ratings(source: IO[bytes]) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def rank_movies_by_rating(ratings: pd.DataFrame, min_ratings: int = 2) -> pd.DataFrame:
+def rank_{{ cookiecutter.__items }}_by_{{ cookiecutter.__record }}({{ cookiecutter.__records }}: pd.DataFrame, min_{{ cookiecutter.__records }}: int = 2) -> pd.DataFrame:
     """
-    Rank movies by mean rating, breaking ties by how many distinct users rated them.
+    Rank {{ cookiecutter.__items }} by mean score, breaking ties by how many distinct users rated them.
 
-    :param ratings: One row per rating with ``{{ cookiecutter.item_key }}``, ``{{ cookiecutter.user_key }}`` and ``{{ cookiecutter.score_key }}`` columns.
-    :param min_ratings: Keep only movies rated by more than this many distinct users.
+    :param {{ cookiecutter.__records }}: One row per {{ cookiecutter.__record }} with ``{{ cookiecutter.item_key }}``, ``{{ cookiecutter.user_key }}`` and ``{{ cookiecutter.score_key }}`` columns.
+    :param min_{{ cookiecutter.__records }}: Keep only {{ cookiecutter.__items }} scored by more than this many distinct users.
     :return: A frame indexed by ``{{ cookiecutter.item_key }}`` with ``avg_rating`` and ``num_ratings``, best first.
     """
-    ranking = ratings.groupby(ITEM_KEY).agg(
+    ranking = {{ cookiecutter.__records }}.groupby(ITEM_KEY).agg(
         avg_rating=(SCORE_KEY, "mean"),
         num_ratings=(USER_KEY, "nunique"),
     )
-    ranking = ranking.loc[ranking["num_ratings"] > min_ratings]
+    ranking = ranking.loc[ranking["num_ratings"] > min_{{ cookiecutter.__records }}]
     # A stable sort keeps ties in {{ cookiecutter.item_key }} order, so the ranking is deterministic.
     return ranking.sort_values(["avg_rating", "num_ratings"], ascending=False, kind="stable")
 
@@ -107,15 +104,15 @@ def _first_unreadable_line(source: IO[bytes], first: dict[str, Any], error: Exce
         for key in (USER_KEY, ITEM_KEY):
             if type(record.get(key)) is not type(first[key]):
                 return ValueError(
-                    f"line {number} of the ratings file has {key} {record.get(key)!r}, but the first "
+                    f"line {number} of the {{ cookiecutter.__records }} file has {key} {record.get(key)!r}, but the first "
                     f"record's is {first[key]!r}; one column must hold one type: {line[:200]!r}"
                 )
         score = record.get(SCORE_KEY)
         if isinstance(score, bool) or not isinstance(score, (int, float)):
             return ValueError(
-                f"line {number} of the ratings file has a {SCORE_KEY} that is not a number: {line[:200]!r}"
+                f"line {number} of the {{ cookiecutter.__records }} file has a {SCORE_KEY} that is not a number: {line[:200]!r}"
             )
-    return ValueError(f"the ratings file could not be read: {error}")
+    return ValueError(f"the {{ cookiecutter.__records }} file could not be read: {error}")
 
 
 def _first_incomplete_line(source: IO[bytes]) -> ValueError:
@@ -123,7 +120,7 @@ def _first_incomplete_line(source: IO[bytes]) -> ValueError:
     for number, line, record in _lines(source):
         if (missing := _missing(record, line, number)) is not None:
             return missing
-    return ValueError("the ratings file has a record without a value the ranking needs")
+    return ValueError("the {{ cookiecutter.__records }} file has a record without a value the ranking needs")
 
 
 def _lines(source: IO[bytes]) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
@@ -137,9 +134,9 @@ def _parsed(line: bytes, number: int) -> dict[str, Any]:
     try:
         record = json.loads(line)
     except ValueError:
-        raise ValueError(f"line {number} of the ratings file is not JSON: {line[:200]!r}") from None
+        raise ValueError(f"line {number} of the {{ cookiecutter.__records }} file is not JSON: {line[:200]!r}") from None
     if not isinstance(record, dict):
-        raise ValueError(f"line {number} of the ratings file is not a JSON object: {line[:200]!r}")
+        raise ValueError(f"line {number} of the {{ cookiecutter.__records }} file is not a JSON object: {line[:200]!r}")
     return record
 
 
@@ -148,6 +145,6 @@ def _missing(record: dict[str, Any], line: bytes, number: int) -> ValueError | N
     for key in (USER_KEY, ITEM_KEY, SCORE_KEY):
         if record.get(key) is None:
             return ValueError(
-                f"line {number} of the ratings file has no {key!r} key or a null one: {line[:200]!r}"
+                f"line {number} of the {{ cookiecutter.__records }} file has no {key!r} key or a null one: {line[:200]!r}"
             )
     return None

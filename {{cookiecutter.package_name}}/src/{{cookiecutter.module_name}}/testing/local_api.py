@@ -1,44 +1,12 @@
-{%- set cc = cookiecutter -%}
-{%- set dated = cc.date_filter != "none" -%}
-{%- set token_auth = cc.auth_type in ["bearer", "api_key"] -%}
 """
-A local stand-in for the {{ cc.provider_name }} ratings API, for tests, development and the demo.
+A local stand-in for the API that ``api.py`` describes, for tests, development and the demo.
 
-It serves ``GET {{ cc.__api_path }}{{ cc.api_endpoint }}`` on 127.0.0.1 in the shape the hook expects:
-{%- if cc.auth_type == "basic" %}
-HTTP basic auth;
-{%- elif cc.auth_type == "bearer" %}
-a bearer token;
-{%- elif cc.auth_type == "api_key" %}
-an API key in the ``{{ cc.api_key_name }}`` {{ "header" if cc.api_key_in == "header" else "query parameter" }};
-{%- else %}
-no auth;
-{%- endif %}
-{%- if cc.date_filter == "date" %}
-``{{ cc.start_param }}`` (inclusive) and ``{{ cc.end_param }}`` (exclusive) as YYYY-MM-DD;
-{%- elif cc.date_filter == "datetime" %}
-``{{ cc.start_param }}`` (inclusive) and ``{{ cc.end_param }}`` (exclusive) as ISO 8601 datetimes;
-{%- elif cc.date_filter == "epoch_seconds" %}
-``{{ cc.start_param }}`` (inclusive) and ``{{ cc.end_param }}`` (exclusive) in seconds since 1970;
-{%- endif %}
-{%- if cc.pagination == "offset" %}
-``{{ cc.offset_param }}`` and ``{{ cc.limit_param }}`` (default 0 and 100);
-{%- elif cc.pagination == "page" %}
-``{{ cc.page_param }}`` (from 1) and ``{{ cc.limit_param }}`` (default 100);
-{%- elif cc.pagination == "cursor" %}
-``{{ cc.cursor_param }}`` and ``{{ cc.limit_param }}`` (default 100), the next cursor in ``{{ cc.next_cursor_key }}``;
-{%- else %}
-``{{ cc.limit_param }}`` (default 100) and a ``Link: <...>; rel="next"`` header, the total in ``X-Total-Count``;
-{%- endif %}
-{%- if cc.records_key %}
-records under ``{{ cc.records_key }}``,
-{%- else %}
-a body that is the list of records,
-{%- endif %}
-sorted by timestamp, then {{ cc.user_key }} and {{ cc.item_key }}.
-It needs only the standard library::
+It serves ``API.endpoint`` on 127.0.0.1 exactly as ``api.API`` says the real one behaves:
+the same auth scheme, paging scheme and parameters, body keys and window format, so it
+cannot drift from what the hook expects. Records are sorted by timestamp, then user and
+item. It needs only the standard library::
 
-    python -m {{ cc.module_name }}.local_api --port {{ cc.__api_port or 5000 }}
+    python -m <package>.testing.local_api --port 5000
 
 Tests can make it misbehave on purpose: cap the page size, add latency, or queue
 faults (error statuses, ``Retry-After``, slow, truncated or replaced bodies,
@@ -48,9 +16,7 @@ dropped connections) that the next requests will meet.
 from __future__ import annotations
 
 import argparse
-{%- if cc.auth_type == "basic" or cc.pagination == "cursor" %}
 import base64
-{%- endif %}
 import calendar
 import contextlib
 import datetime as dt
@@ -67,10 +33,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, {% if cc.pagination == "link_header" %}urlencode, {% endif %}urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-ENDPOINT = "{{ cc.__api_path }}{{ cc.api_endpoint }}"
+from ..api import API, ITEM_KEY, SCORE_KEY, USER_KEY
+from ..client import RestApi, auth, paginators
+
 DEFAULT_LIMIT = 100
+# The query parameter of the pages this stand-in links to, for LinkHeader paging.
+LINK_PAGE_PARAM = "page"
 
 
 @dataclass(frozen=True)
@@ -98,8 +68,8 @@ class Fault:
     reset: bool = False
 
 
-class Ratings:
-    """Ratings held column-wise, sorted by (timestamp, user, item), for cheap window lookups."""
+class Records:
+    """Records held column-wise, sorted by (timestamp, user, item), for cheap window lookups."""
 
     def __init__(self, rows: list[tuple[int, int, int, float]]) -> None:
         """:param rows: ``(timestamp, user, item, score)`` tuples, in any order."""
@@ -119,10 +89,11 @@ class Ratings:
         return range(low, max(low, high))
 
     def record(self, position: int) -> dict[str, Any]:
+        """The record at ``position``, with the keys that ``api.py`` names."""
         return {
-            "{{ cc.user_key }}": self.users[position],
-            "{{ cc.item_key }}": self.items[position],
-            "{{ cc.score_key }}": self.scores[position],
+            USER_KEY: self.users[position],
+            ITEM_KEY: self.items[position],
+            SCORE_KEY: self.scores[position],
             "timestamp": self.timestamps[position],
         }
 
@@ -144,15 +115,15 @@ def nested(*pairs: tuple[str, Any]) -> dict[str, Any]:
     return body
 
 
-def generate_ratings(
+def generate_records(
     start: dt.date = dt.date(2026, 1, 1),
     days: int = 30,
     per_day: int = 1000,
     users: int = 200,
     items: int = 300,
     seed: int = 8,
-) -> Ratings:
-    """Make a reproducible set of ratings: each item has a hidden quality that its ratings scatter around."""
+) -> Records:
+    """Make a reproducible set of records: each item has a hidden quality that its ratings scatter around."""
     rng = random.Random(seed)  # noqa: S311 - reproducible sample data, nothing secret
     quality = [rng.uniform(1.5, 4.5) for _ in range(items)]
     first = epoch(start)
@@ -163,40 +134,38 @@ def generate_ratings(
             score = min(5.0, max(0.5, round((quality[item] + rng.gauss(0, 0.8)) * 2) / 2))
             timestamp = first + day * 86400 + rng.randrange(86400)
             rows.append((timestamp, rng.randrange(users) + 1, item + 1, score))
-    return Ratings(rows)
+    return Records(rows)
 
 
-class LocalRatingsAPI:
+class LocalAPI:
     """
-    The ratings API on 127.0.0.1, in a background thread.
+    The API of ``api.py`` on 127.0.0.1, in a background thread.
 
-    :param ratings: What to serve; defaults to ``generate_ratings()``.
-{%- if cc.auth_type == "basic" %}
-    :param login: Basic-auth user name the server accepts.
-    :param password: Basic-auth password the server accepts.
-{%- elif token_auth %}
-    :param token: The {{ "bearer token" if cc.auth_type == "bearer" else "API key" }} the server accepts.
-{%- endif %}
+    :param records: What to serve; defaults to ``generate_records()``.
+    :param api: The description to serve; ``api.API`` unless a test checks another one.
+    :param login: The login the server accepts (basic auth).
+    :param password: The password, token or API key the server accepts.
     :param port: Port to listen on; 0 picks a free one.
-    :param max_page_size: Largest page served whatever ``{{ cc.limit_param }}`` asks for, like many real APIs.
+    :param max_page_size: Largest page served whatever the page size asked for, like many real APIs.
     :param latency: Seconds added to every response.
     """
 
     def __init__(
         self,
-        ratings: Ratings | None = None,
+        records: Records | None = None,
         *,
-{%- if cc.auth_type == "basic" %}
+        api: RestApi = API,
         login: str = "airflow",
         password: str = "airflow",  # noqa: S107 - the stand-in's well-known test credentials
-{%- elif token_auth %}
-        token: str = "airflow",  # noqa: S107 - the stand-in's well-known test credential
-{%- endif %}
         port: int = 0,
         max_page_size: int | None = None,
         latency: float = 0.0,
     ) -> None:
-        self.ratings = ratings if ratings is not None else generate_ratings()
+        self.records = records if records is not None else generate_records()
+        self.api = api
+        self.endpoint = api.base_path + api.endpoint
+        self.login = login
+        self.password = password
         self.max_page_size = max_page_size
         self.latency = latency
         self.faults: deque[Fault] = deque()
@@ -206,11 +175,6 @@ class LocalRatingsAPI:
         self.most_in_flight = 0
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
-{%- if cc.auth_type == "basic" %}
-        self._credentials = "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
-{%- elif token_auth %}
-        self._token = token
-{%- endif %}
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.api = self
         self._thread: threading.Thread | None = None
@@ -227,10 +191,10 @@ class LocalRatingsAPI:
         """Queue faults; each request takes the next one until none are left."""
         self.faults.extend(faults)
 
-    def start(self) -> LocalRatingsAPI:
+    def start(self) -> LocalAPI:
         # A short poll interval makes stop() quick: tests start and stop a server each.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.01,), name="local-ratings-api", daemon=True
+            target=self._server.serve_forever, args=(0.01,), name="local-api", daemon=True
         )
         self._thread.start()
         return self
@@ -246,7 +210,7 @@ class LocalRatingsAPI:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> LocalRatingsAPI:
+    def __enter__(self) -> LocalAPI:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -254,86 +218,100 @@ class LocalRatingsAPI:
 
     def answer(self, path: str, params: dict[str, str], headers: Any) -> tuple[int, dict[str, str], bytes]:
         """Status, headers and body for one GET."""
-        if path != ENDPOINT:
-            return _error(404, f"no such endpoint {path}; try {ENDPOINT}")
-{%- if cc.auth_type == "basic" %}
-        if headers.get("Authorization") != self._credentials:
-            status, response_headers, body = _error(401, "valid basic-auth credentials are required")
-            response_headers["WWW-Authenticate"] = 'Basic realm="ratings"'
-            return status, response_headers, body
-{%- elif cc.auth_type == "bearer" %}
-        if headers.get("Authorization") != f"Bearer {self._token}":
-            status, response_headers, body = _error(401, "a valid bearer token is required")
-            response_headers["WWW-Authenticate"] = 'Bearer realm="ratings"'
-            return status, response_headers, body
-{%- elif cc.auth_type == "api_key" and cc.api_key_in == "header" %}
-        if headers.get("{{ cc.api_key_name }}") != self._token:
-            return _error(401, "a valid API key is required in the {{ cc.api_key_name }} header")
-{%- elif cc.auth_type == "api_key" %}
-        if params.get("{{ cc.api_key_name }}") != self._token:
-            return _error(401, "a valid API key is required in the {{ cc.api_key_name }} parameter")
-{%- endif %}
+        if path != self.endpoint:
+            return _error(404, f"no such endpoint {path}; try {self.endpoint}")
+        refusal = self._refusal(params, headers)
+        if refusal is not None:
+            return refusal
+        paginator = self.api.paginator
         try:
-{%- if dated %}
-            start = _time_param(params, "{{ cc.start_param }}")
-            end = _time_param(params, "{{ cc.end_param }}")
-{%- endif %}
-            limit = _count_param(params, "{{ cc.limit_param }}", DEFAULT_LIMIT)
-{%- if cc.pagination == "offset" %}
-            position = _count_param(params, "{{ cc.offset_param }}", 0)
-{%- elif cc.pagination in ["page", "link_header"] %}
-            page_number = _count_param(params, "{{ cc.page_param }}", 1)
-{%- else %}
-            position = _cursor_position(params.get("{{ cc.cursor_param }}"))
-{%- endif %}
+            window = self._window(params)
+            limit = _count_param(params, paginator.limit_param, DEFAULT_LIMIT)
+            position = self._position(params, limit)
         except ValueError as error:
             return _error(400, str(error))
-{%- if dated %}
-        window = self.ratings.window(start, end)
-{%- else %}
-        window = self.ratings.window()
-{%- endif %}
         served = limit if self.max_page_size is None else min(limit, self.max_page_size)
-{%- if cc.pagination in ["page", "link_header"] %}
-        position = (max(page_number, 1) - 1) * served
-{%- endif %}
+        if isinstance(paginator, (paginators.PageNumber, paginators.LinkHeader)):
+            position = position * served
         page = window[position : position + served]
-        records = [self.ratings.record(index) for index in page]
+        records = [self.records.record(index) for index in page]
         response_headers = {"Content-Type": "application/json"}
-{%- if cc.records_key %}
-        parts: list[tuple[str, Any]] = [("{{ cc.records_key }}", records)]
-{%- else %}
-        payload = records
-{%- endif %}
-{%- if cc.pagination in ["offset", "page"] and cc.total_key %}
-        parts.append(("{{ cc.total_key }}", len(window)))
-{%- endif %}
-{%- if cc.pagination == "page" and cc.total_pages_key %}
-        parts.append(("{{ cc.total_pages_key }}", -(-len(window) // served) if served else 0))
-{%- endif %}
-{%- if cc.pagination == "cursor" %}
+        parts: list[tuple[str, Any]] = []
+        if isinstance(paginator, (paginators.Offset, paginators.PageNumber)) and paginator.total_key:
+            parts.append((paginator.total_key, len(window)))
+        if isinstance(paginator, paginators.PageNumber) and paginator.total_pages_key:
+            parts.append((paginator.total_pages_key, -(-len(window) // served) if served else 0))
         after = position + len(page)
-        next_cursor = _cursor(after) if after < len(window) else None
-        parts.append(("{{ cc.next_cursor_key }}", next_cursor))
-{%- endif %}
-{%- if cc.records_key %}
-        payload = nested(*parts)
-{%- endif %}
-{%- if cc.pagination == "link_header" %}
-        response_headers["X-Total-Count"] = str(len(window))
-        if position + len(page) < len(window):
-            following = {**params, "{{ cc.page_param }}": str(page_number + 1), "{{ cc.limit_param }}": str(served)}
-            # Link back to the host the client used, as a real API behind its own name would.
-            host = headers.get("Host") or f"127.0.0.1:{self.port}"
-            response_headers["Link"] = f'<http://{host}{ENDPOINT}?{urlencode(following)}>; rel="next"'
-{%- endif %}
+        if isinstance(paginator, paginators.Cursor):
+            parts.append((paginator.next_cursor_key, _cursor(after) if after < len(window) else None))
+        if isinstance(paginator, paginators.LinkHeader):
+            response_headers["X-Total-Count"] = str(len(window))
+            if after < len(window):
+                number = after // served + 1 if served else 1
+                following = {**params, LINK_PAGE_PARAM: str(number), paginator.limit_param: str(served)}
+                # Link back to the host the client used, as a real API behind its own name would.
+                host = headers.get("Host") or f"127.0.0.1:{self.port}"
+                response_headers["Link"] = (
+                    f'<http://{host}{self.endpoint}?{urlencode(following)}>; rel="next"'
+                )
+        if self.api.records_key:
+            payload: Any = nested((self.api.records_key, records), *parts)
+        else:
+            payload = records
         return 200, response_headers, json.dumps(payload).encode()
+
+    def _refusal(self, params: dict[str, str], headers: Any) -> tuple[int, dict[str, str], bytes] | None:
+        """The 401 for a request without the credentials that ``api.auth`` sends, or None."""
+        scheme = self.api.auth
+        if isinstance(scheme, auth.Basic):
+            token = base64.b64encode(f"{self.login}:{self.password}".encode()).decode()
+            if headers.get("Authorization") != f"Basic {token}":
+                status, response_headers, body = _error(401, "valid basic-auth credentials are required")
+                response_headers["WWW-Authenticate"] = 'Basic realm="records"'
+                return status, response_headers, body
+        elif isinstance(scheme, auth.Bearer):
+            if headers.get("Authorization") != f"{scheme.prefix} {self.password}":
+                status, response_headers, body = _error(401, f"a valid {scheme.prefix} token is required")
+                response_headers["WWW-Authenticate"] = f'{scheme.prefix} realm="records"'
+                return status, response_headers, body
+        elif isinstance(scheme, auth.ApiKeyHeader):
+            if headers.get(scheme.header) != self.password:
+                return _error(401, f"a valid API key is required in the {scheme.header} header")
+        elif isinstance(scheme, auth.ApiKeyQuery) and params.get(scheme.parameter) != self.password:
+            return _error(401, f"a valid API key is required in the {scheme.parameter} parameter")
+        return None
+
+    def _window(self, params: dict[str, str]) -> range:
+        """Positions of the records in the window the query asks for."""
+        window = self.api.window
+        if window is None:
+            return self.records.window()
+        bounds = []
+        for name in (window.start_param, window.end_param):
+            raw = params.get(name)
+            try:
+                bounds.append(None if raw is None else window.parse(raw))
+            except ValueError:
+                raise ValueError(f"{name}: {raw!r} is not a bound this API reads ({window!r})") from None
+        return self.records.window(*bounds)
+
+    def _position(self, params: dict[str, str], limit: int) -> int:
+        """Where the page starts: a record position (offset, cursor) or a page index from 0."""
+        paginator = self.api.paginator
+        if isinstance(paginator, paginators.Offset):
+            return _count_param(params, paginator.offset_param, 0)
+        if isinstance(paginator, paginators.PageNumber):
+            number = _count_param(params, paginator.page_param, paginator.first_page)
+            return max(number - paginator.first_page, 0)
+        if isinstance(paginator, paginators.Cursor):
+            return _cursor_position(params.get(paginator.cursor_param), paginator.cursor_param)
+        return max(_count_param(params, LINK_PAGE_PARAM, 1) - 1, 0)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
-    api: LocalRatingsAPI
+    api: LocalAPI
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that gave up (a timeout under test) is expected; anything else is reported."""
@@ -359,7 +337,7 @@ class _Handler(BaseHTTPRequestHandler):
             with api._in_flight_lock:
                 api._in_flight -= 1
 
-    def _answer(self, api: LocalRatingsAPI) -> None:
+    def _answer(self, api: LocalAPI) -> None:
         parts = urlsplit(self.path)
         params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         api.request_times.append(time.monotonic())
@@ -409,32 +387,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _error(status: int, message: str) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps({"error": message}).encode()
-{%- if dated %}
-
-
-def _time_param(params: dict[str, str], name: str) -> int | None:
-    """A window bound as seconds since 1970, from the API's format."""
-    if name not in params:
-        return None
-    raw = params[name]
-    try:
-{%- if cc.date_filter == "date" %}
-        return epoch(dt.date.fromisoformat(raw))
-    except ValueError:
-        raise ValueError(f"{name}: {raw!r} is not a date as YYYY-MM-DD") from None
-{%- elif cc.date_filter == "datetime" %}
-        moment = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"{name}: {raw!r} is not an ISO 8601 datetime") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"{name}: {raw!r} has no UTC offset")
-    return int(moment.timestamp())
-{%- else %}
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name}: {raw!r} is not a whole number of seconds since 1970") from None
-{%- endif %}
-{%- endif %}
 
 
 def _count_param(params: dict[str, str], name: str, default: int) -> int:
@@ -442,7 +394,6 @@ def _count_param(params: dict[str, str], name: str, default: int) -> int:
     if not raw.isdigit():
         raise ValueError(f"{name}: {raw!r} is not a whole number from 0 up")
     return int(raw)
-{%- if cc.pagination == "cursor" %}
 
 
 def _cursor(position: int) -> str:
@@ -450,7 +401,7 @@ def _cursor(position: int) -> str:
     return base64.urlsafe_b64encode(f"position:{position}".encode()).decode()
 
 
-def _cursor_position(cursor: str | None) -> int:
+def _cursor_position(cursor: str | None, name: str) -> int:
     if cursor is None:
         return 0
     try:
@@ -459,41 +410,32 @@ def _cursor_position(cursor: str | None) -> int:
             return int(position)
     except ValueError:
         pass
-    raise ValueError(f"{{ cc.cursor_param }}: {cursor!r} is not a cursor this API handed out")
-{%- endif %}
+    raise ValueError(f"{name}: {cursor!r} is not a cursor this API handed out")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
-    parser.add_argument("--port", type=int, default={{ cc.__api_port or 5000 }})
-{%- if cc.auth_type == "basic" %}
-    parser.add_argument("--login", default="airflow")
-    parser.add_argument("--password", default="airflow")
-{%- elif token_auth %}
-    parser.add_argument("--token", default="airflow", help="the {{ 'bearer token' if cc.auth_type == 'bearer' else 'API key' }} to accept")
-{%- endif %}
+    parser.add_argument("--port", type=int, default=API.default_port or 5000)
+    parser.add_argument("--login", default="airflow", help="the login to accept (basic auth)")
+    parser.add_argument("--password", default="airflow", help="the password, token or API key to accept")
     parser.add_argument(
         "--start", type=dt.date.fromisoformat, default=dt.date(2026, 1, 1), help="first day of data"
     )
     parser.add_argument("--days", type=int, default=30, help="days of data")
-    parser.add_argument("--per-day", type=int, default=1000, help="ratings per day")
+    parser.add_argument("--per-day", type=int, default=1000, help="records per day")
     parser.add_argument("--max-page-size", type=int, default=None, help="cap on records per page")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
     args = parser.parse_args(argv)
-    ratings = generate_ratings(args.start, days=args.days, per_day=args.per_day)
-    api = LocalRatingsAPI(
-        ratings,
-{%- if cc.auth_type == "basic" %}
+    records = generate_records(args.start, days=args.days, per_day=args.per_day)
+    api = LocalAPI(
+        records,
         login=args.login,
         password=args.password,
-{%- elif token_auth %}
-        token=args.token,
-{%- endif %}
         port=args.port,
         max_page_size=args.max_page_size,
         latency=args.latency,
     )
-    print(f"Serving {len(ratings)} ratings at {api.url}{ENDPOINT} (Ctrl-C to stop)", flush=True)
+    print(f"Serving {len(records)} records at {api.url}{api.endpoint} (Ctrl-C to stop)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         api.serve_forever()
     return 0

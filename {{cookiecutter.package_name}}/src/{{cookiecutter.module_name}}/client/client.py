@@ -1,0 +1,109 @@
+"""``Client``: one API description, one transport, and the pages of a window in order."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlsplit
+
+from .api import RestApi
+from .body import records_in
+from .errors import APIError
+from .paginators import Page
+from .transport import Transport
+from .windows import Bound, checked_window
+
+
+class Client:
+    """
+    The pages of one API's endpoint, as its paginator walks them.
+
+    It is the ``PageSource`` the paginators ask for pages: it sends each request through
+    the transport, finds the records in the body, refuses links to other origins, and
+    runs requests asked for ahead in threads, yielding them in order.
+
+    :param api: What the API looks like.
+    :param transport: How requests are sent.
+    :param base_url: The API's base URL, as the connection gives it.
+    """
+
+    def __init__(self, api: RestApi, transport: Transport, base_url: str) -> None:
+        self.api = api
+        self.transport = transport
+        self.base_url = base_url
+        self.endpoint_url = base_url + api.endpoint
+        self.name = api.endpoint
+        self.max_in_flight = transport.settings.max_in_flight if api.paginator.concurrent else 1
+
+    def pages(
+        self, start: Bound | None = None, end: Bound | None = None, batch_size: int = 100
+    ) -> Iterator[list[Any]]:
+        """Yield the records of ``[start, end)`` as lists, one per non-empty page, in order."""
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size: {batch_size!r} is not allowed; give a positive integer.")
+        return self.api.paginator.pages(self, self.window_params(start, end), batch_size)
+
+    def window_params(self, start: Bound | None, end: Bound | None) -> dict[str, Any]:
+        """The query parameters of a window, or an error if the API cannot filter by time."""
+        if self.api.window is not None:
+            return self.api.window.params(start, end)
+        checked_window(None, start, end, names=("start_date", "end_date"))
+        return {}
+
+    def get(self, params: dict[str, Any]) -> Page:
+        return self._page(self.transport.get(self.endpoint_url, params))
+
+    def follow(self, url: str) -> Page:
+        link, home = _origin(url), _origin(self.endpoint_url)
+        if link != home:
+            raise APIError(
+                f"{self.name} links its next page to {link}, not {home}; "
+                "refusing to send the connection's credentials there."
+            )
+        return self._page(self.transport.get(url))
+
+    def _page(self, response: Any) -> Page:
+        return Page(
+            records_in(response.body, self.api.records_key), response.body, response.url, response.links
+        )
+
+    def get_in_order(self, requests: Iterable[tuple[int, dict[str, Any]]]) -> Iterator[tuple[int, Page]]:
+        """
+        GET each parameter set in threads, ``max_in_flight`` at a time; yield pages in order.
+
+        The next request goes out as soon as a page is taken, before it is handed on, so the
+        API stays busy while the caller writes. Closing the generator drops what has not
+        started and waits for what has.
+        """
+        pool = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="page")
+        pending: deque[tuple[int, Future[Page]]] = deque()
+        remaining = iter(requests)
+        try:
+            for position, params in itertools.islice(remaining, self.max_in_flight):
+                pending.append((position, pool.submit(self.get, params)))
+            while pending:
+                position, future = pending.popleft()
+                page = future.result()
+                for following, params in itertools.islice(remaining, 1):
+                    pending.append((following, pool.submit(self.get, params)))
+                yield position, page
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.transport.forget_finished_threads()
+
+    def first_record(self, start: Bound | None = None, end: Bound | None = None) -> Any:
+        """The first record of ``[start, end)``, or None: one record asked for, with every paging check."""
+        pages = self.pages(start, end, batch_size=1)
+        with contextlib.closing(pages):
+            return next((page[0] for page in pages), None)
+
+
+def _origin(url: str) -> str:
+    """Scheme, host and port of a URL, with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"

@@ -1,0 +1,1 @@
+"""Test helpers that ship with the provider: a local stand-in for the API."""
