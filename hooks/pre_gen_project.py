@@ -20,6 +20,9 @@ MODULE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 HUMAN_NAME = re.compile(r"^[^\W_][\w .,&'+()/-]*$")
 CLASS_PREFIX = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 CONNECTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+# Nouns that name classes and methods: snake case, words of lowercase letters and digits.
+NOUN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+MAX_NOUN = 24
 # PEP 440 public versions without epochs or local parts, which PyPI refuses anyway.
 # Numbers without leading zeros, so the version is already in the normalised form setuptools writes.
 NUMBER = r"(?:0|[1-9]\d*)"
@@ -80,6 +83,19 @@ def check_pattern(question, value, pattern, allowed):
 def check_length(question, value, limit):
     """Keep a name short enough for the baked code to stay within the line length."""
     return problem(question, value, f"use at most {limit} characters") if len(value) > limit else None
+
+
+def check_noun(question, value, example):
+    """A records or items noun becomes part of class, method and file names."""
+    if len(value) > MAX_NOUN:
+        return check_length(question, value, MAX_NOUN)
+    if not NOUN.match(value) or keyword.iskeyword(value):
+        return problem(
+            question,
+            value,
+            f"use lowercase words of letters and digits joined by single underscores, e.g. {example}",
+        )
+    return None
 
 
 def check_module_name(value):
@@ -305,6 +321,8 @@ def find_problems(answers):
             HUMAN_NAME,
             "start with a letter or digit and use letters, digits, spaces and . , & ' + ( ) / -",
         ),
+        check_noun("records_name", answers["records_name"], "ratings or order_lines"),
+        check_noun("item_name", answers["item_name"], "movie or product"),
         check_pattern(
             "package_name",
             answers["package_name"],

@@ -60,10 +60,11 @@ def test_no_input_bake_takes_its_answers_from_a_config_file(tmp_path, config_fil
     cookiecutter("--no-input", "--config-file", config_file, "--output-dir", tmp_path / "out", home=tmp_path)
 
     project = tmp_path / "out" / "airflow-open-library"
+    api = (project / "src" / "airflow_open_library" / "api.py").read_text()
     hooks = (project / "src" / "airflow_open_library" / "hooks.py").read_text()
-    assert '{"Authorization": f"Bearer {conn.password}"}' in hooks
-    assert 'CURSOR_PARAM = "cursor"' in hooks
-    assert "OFFSET_PARAM" not in hooks
+    assert "auth=auth.Bearer()" in api
+    assert "paginator=paginators.Cursor(" in api
+    assert "paginators.Offset(" not in api
     assert "class OpenLibraryHook(" in hooks
     recorded = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
     assert {question: recorded[question] for question in ANSWERS} == ANSWERS

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import yaml
-from conftest import assert_baked_files_parse, baked_files, ruff_findings, setup_keywords
+from conftest import TEMPLATE, assert_baked_files_parse, baked_files, ruff_findings, setup_keywords
 
 EXPECTED_FILES = {
     ".cruft.json",
@@ -25,20 +25,41 @@ EXPECTED_FILES = {
     "setup.py",
     "tox.ini",
     "src/airflow_movielens/__init__.py",
+    "src/airflow_movielens/api.py",
+    *(
+        f"src/airflow_movielens/client/{name}.py"
+        for name in (
+            "__init__",
+            "api",
+            "auth",
+            "body",
+            "client",
+            "errors",
+            "paginators",
+            "redaction",
+            "retry",
+            "settings",
+            "transport",
+            "windows",
+        )
+    ),
     "src/airflow_movielens/example_dags/__init__.py",
     "src/airflow_movielens/example_dags/movielens_ratings.py",
     "src/airflow_movielens/hooks.py",
-    "src/airflow_movielens/local_api.py",
     "src/airflow_movielens/operators.py",
     "src/airflow_movielens/py.typed",
     "src/airflow_movielens/ranking.py",
     "src/airflow_movielens/sensors.py",
+    "src/airflow_movielens/storage.py",
+    "src/airflow_movielens/testing/__init__.py",
+    "src/airflow_movielens/testing/local_api.py",
     "src/airflow_movielens/triggers.py",
     "tests/conftest.py",
     "tests/test_example_dag.py",
     "tests/test_faults.py",
     "tests/test_hooks.py",
     "tests/test_operators.py",
+    "tests/test_paginators.py",
     "tests/test_provider.py",
     "tests/test_ranking.py",
     "tests/test_sensors.py",
@@ -66,13 +87,53 @@ def test_every_baked_python_toml_yaml_and_ini_file_parses(default_project):
 
 
 def test_airflow_templates_survive_baking(default_project):
-    operators = (default_project / "src" / "airflow_movielens" / "operators.py").read_text()
+    windows = (default_project / "src" / "airflow_movielens" / "client" / "windows.py").read_text()
     dag = (
         default_project / "src" / "airflow_movielens" / "example_dags" / "movielens_ratings.py"
     ).read_text()
 
-    assert 'WINDOW_START = "{{ data_interval_start | ds }}"' in operators
+    assert 'start_template = "{{ data_interval_start | ds }}"' in windows
     assert "{{ var.value.get('movielens_output_base', '/tmp/airflow-movielens') }}" in dag
+
+
+def test_the_machinery_is_copied_from_the_template_byte_for_byte(default_project):
+    """client/, storage.py and testing/ hold no Jinja: every bake gets the same files as the template has."""
+    template_package = TEMPLATE / "{{cookiecutter.package_name}}" / "src" / "{{cookiecutter.module_name}}"
+    plain = [
+        *template_package.glob("client/*.py"),
+        template_package / "storage.py",
+        *template_package.glob("testing/*.py"),
+    ]
+
+    for source in plain:
+        baked = default_project / "src" / "airflow_movielens" / source.relative_to(template_package)
+        assert baked.read_bytes() == source.read_bytes(), source.name
+
+
+def test_the_users_room_is_short_and_the_only_module_answers_change(default_project):
+    """api.py describes the API in under 100 lines; no baked module is over 400."""
+    package = default_project / "src" / "airflow_movielens"
+    lengths = {
+        str(path.relative_to(package)): len(path.read_text().splitlines()) for path in package.rglob("*.py")
+    }
+
+    assert lengths["api.py"] < 100
+    assert {name: length for name, length in lengths.items() if length > 400} == {}
+
+
+def test_the_template_keeps_jinja_tags_out_of_the_machinery_and_few_overall():
+    """Every {% tag of the baked src/ lives in api.py or the example DAG's names, under 60 lines in all."""
+    package = TEMPLATE / "{{cookiecutter.package_name}}" / "src"
+    tags = {
+        str(path.relative_to(package)): sum("{%" in line for line in path.read_text().splitlines())
+        for path in package.rglob("*.py")
+    }
+
+    assert {name for name, count in tags.items() if count} <= {
+        "{{cookiecutter.module_name}}/api.py",
+        "{{cookiecutter.module_name}}/example_dags/{{cookiecutter.__conn_type}}_{{cookiecutter.__records}}.py",
+    }
+    assert sum(tags.values()) < 60
 
 
 def test_github_expressions_survive_baking(default_project):

@@ -55,6 +55,14 @@ TARGETED = {
     "offset-without-total": {"total_key": ""},
     "no-date-filter": {"date_filter": "none", "auth_type": "none"},
     "sibling-keys-under-one-parent": {"records_key": "data.items", "total_key": "data.total"},
+    "renamed-records-and-items": {
+        "records_name": "order_lines",
+        "item_name": "category",
+        "item_key": "categoryId",
+        "user_key": "customerId",
+        "score_key": "quantity",
+        "pagination": "page",
+    },
     "custom-record-keys": {
         "item_key": "bookId",
         "user_key": "readerId",
@@ -73,18 +81,19 @@ COMBINATIONS = {
     **TARGETED,
 }
 
-# Names that appear in the baked hook only for one choice; the others must not leave them behind.
+# What the user's room, api.py, says for each choice; the other choices must not be there.
 MARKERS = {
     "auth_type": {
-        "basic": "session.auth = ",
-        "bearer": 'f"Bearer {conn.password}"',
-        "api_key": "API_KEY_",
+        "basic": "auth=auth.Basic()",
+        "bearer": "auth=auth.Bearer()",
+        "api_key": "auth=auth.ApiKey",
+        "none": "auth=auth.NoAuth()",
     },
     "pagination": {
-        "offset": "OFFSET_PARAM",
-        "page": "PAGE_PARAM",
-        "cursor": "NEXT_CURSOR_KEY",
-        "link_header": "_next_link",
+        "offset": "paginator=paginators.Offset(",
+        "page": "paginator=paginators.PageNumber(",
+        "cursor": "paginator=paginators.Cursor(",
+        "link_header": "paginator=paginators.LinkHeader(",
     },
 }
 
@@ -108,11 +117,33 @@ def baked(cookies_session):
 @pytest.mark.parametrize("name", COMBINATIONS)
 def test_combination_bakes_only_what_was_chosen(baked, name):
     answers = {"auth_type": "basic", "pagination": "offset", **COMBINATIONS[name]}
-    hooks = next(baked(name).rglob("hooks.py")).read_text()
+    api = next(baked(name).rglob("api.py")).read_text()
 
     for question, markers in MARKERS.items():
         for choice, marker in markers.items():
-            assert (marker in hooks) == (choice == answers[question]), f"{question}={choice}: {marker}"
+            assert (marker in api) == (choice == answers[question]), f"{question}={choice}: {marker}"
+
+
+def test_names_come_from_the_records_and_items_answers(baked):
+    project = baked("renamed-records-and-items")
+    package = project / "src" / "airflow_movielens"
+    sources = "\n".join(path.read_text() for path in package.rglob("*.py"))
+
+    for name in (
+        "class MovielensFetchOrderLinesOperator(",
+        "class MovielensRankCategoriesOperator(",
+        "class MovielensOrderLinesSensor(",
+        "class MovielensOrderLinesTrigger(",
+        "def get_order_lines(",
+        "def get_order_line_pages(",
+        "def first_order_line(",
+        "def rank_categories_by_order_line(",
+        'dag_id="movielens_order_lines"',
+    ):
+        assert name in sources, name
+    assert (package / "example_dags" / "movielens_order_lines.py").is_file()
+    assert "Ratings" not in sources
+    assert "Movies" not in sources
 
 
 @pytest.mark.parametrize("name", COMBINATIONS)

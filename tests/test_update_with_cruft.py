@@ -17,7 +17,7 @@ import pytest
 from conftest import BIN, TEMPLATE
 
 README_INTRO = "An [Apache Airflow](https://airflow.apache.org/) 3 provider with:"
-RANKING_DOCSTRING = '"""Rank movies by their ratings: pyarrow reads the file, pandas ranks."""'
+RANKING_DOCSTRING = '"""Rank {{ cookiecutter.__items }} by their {{ cookiecutter.__records }}: pyarrow reads the file, pandas ranks."""'
 
 
 @pytest.fixture

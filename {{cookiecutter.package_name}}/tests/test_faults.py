@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from {{ cc.module_name }}.hooks import {{ P }}APIError
-from {{ cc.module_name }}.local_api import Fault{% if has_total %}, nested{% endif %}
-from {{ cc.module_name }}.operators import {{ P }}FetchRatingsOperator
+from {{ cc.module_name }}.client import APIError
+from {{ cc.module_name }}.operators import {{ P }}Fetch{{ cc.__Records }}Operator
+from {{ cc.module_name }}.testing.local_api import Fault{% if has_total %}, nested{% endif %}
 from conftest import {% if cc.auth_type != "none" %}SECRET, {% endif %}connection_fields, use_connection
 
 # Quick retries for tests; production keeps the defaults or sets these extras on the connection.
@@ -51,8 +51,8 @@ PERSISTENT_FAULTS = {
 
 
 def fetch_operator(target):
-    return {{ P }}FetchRatingsOperator(
-        task_id="fetch_ratings",
+    return {{ P }}Fetch{{ cc.__Records }}Operator(
+        task_id="fetch_{{ cc.__records }}",
         output_path=str(target),
 {%- if dated %}
         window_start="2026-01-03",
@@ -64,25 +64,25 @@ def fetch_operator(target):
 
 def expected_lines(api):
 {%- if dated %}
-    window = api.ratings.window(1767398400, 1767484800)  # 2026-01-03
+    window = api.records.window(1767398400, 1767484800)  # 2026-01-03
 {%- else %}
-    window = api.ratings.window()
+    window = api.records.window()
 {%- endif %}
-    return [api.ratings.record(position) for position in window]
+    return [api.records.record(position) for position in window]
 
 
 @pytest.mark.parametrize("faults", TRANSIENT_FAULTS.values(), ids=TRANSIENT_FAULTS)
 def test_transient_faults_cost_time_but_never_records(api, monkeypatch, tmp_path, faults):
     use_connection(monkeypatch, connection_fields(api.port, **FAST_RETRIES))
     api.add_faults(Fault(), *faults)  # the first page arrives, then the faults hit the second
-    target = tmp_path / "ratings.jsonl"
+    target = tmp_path / "{{ cc.__records }}.jsonl"
 
     result = fetch_operator(target).execute(context={})
 
     written = [json.loads(line) for line in target.read_text().splitlines()]
     assert written == expected_lines(api)
     assert result["records"] == len(written)
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["ratings.jsonl"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["{{ cc.__records }}.jsonl"]
 
 
 @pytest.mark.parametrize("fault", PERSISTENT_FAULTS.values(), ids=PERSISTENT_FAULTS)
@@ -93,16 +93,16 @@ def test_persistent_faults_fail_clearly_within_the_deadline_keeping_the_previous
         monkeypatch, connection_fields(api.port, max_retries=50, retry_deadline=1.0, **FAST_RETRIES)
     )
     api.add_faults(Fault(), *[fault] * 100)
-    target = tmp_path / "ratings.jsonl"
+    target = tmp_path / "{{ cc.__records }}.jsonl"
     target.write_text('{"from": "the previous run"}\n')
     started = time.monotonic()
 
-    with pytest.raises({{ P }}APIError, match=f"returned HTTP {fault.status}"):
+    with pytest.raises(APIError, match=f"returned HTTP {fault.status}"):
         fetch_operator(target).execute(context={})
 
     assert time.monotonic() - started < 10  # retry_deadline 1 s, plus one capped wait and a request
     assert target.read_text() == '{"from": "the previous run"}\n'
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["ratings.jsonl"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["{{ cc.__records }}.jsonl"]
     if fault.status < 500:
         assert len(api.requests) == 2  # client errors are not retried
 {%- if has_total %}
@@ -110,11 +110,11 @@ def test_persistent_faults_fail_clearly_within_the_deadline_keeping_the_previous
 
 def test_a_total_that_changes_during_the_run_is_an_error_not_a_silent_gap(api, monkeypatch, tmp_path):
     use_connection(monkeypatch, connection_fields(api.port, **FAST_RETRIES))
-    moved = nested(("{{ cc.records_key }}", [api.ratings.record(0)]), ("{{ cc.total_key }}", 999))
+    moved = nested(("{{ cc.records_key }}", [api.records.record(0)]), ("{{ cc.total_key }}", 999))
     api.add_faults(Fault(), Fault(body=json.dumps(moved).encode()))
 
-    with pytest.raises({{ P }}APIError, match=r"reported {{ 250 if dated else 255 }} at first but a total .* of 999"):
-        fetch_operator(tmp_path / "ratings.jsonl").execute(context={})
+    with pytest.raises(APIError, match=r"reported {{ 250 if dated else 255 }} at first but a total .* of 999"):
+        fetch_operator(tmp_path / "{{ cc.__records }}.jsonl").execute(context={})
     assert list(tmp_path.iterdir()) == []
 {%- endif %}
 
@@ -123,7 +123,7 @@ def test_retries_are_logged_with_attempt_wait_and_reason(api, monkeypatch, tmp_p
     use_connection(monkeypatch, connection_fields(api.port, **FAST_RETRIES))
     api.add_faults(Fault(), Fault(status=503), Fault(truncate=True))
 
-    fetch_operator(tmp_path / "ratings.jsonl").execute(context={})
+    fetch_operator(tmp_path / "{{ cc.__records }}.jsonl").execute(context={})
 
     task_log = capsys.readouterr().out  # Airflow's task logger writes here outside a worker
     assert "failed (HTTP 503); retry 1 of 5 in" in task_log
@@ -138,7 +138,7 @@ def test_the_secret_stays_out_of_logs_errors_and_xcom_on_success_and_failure(
     caplog.set_level(logging.INFO)
     result = fetch_operator(tmp_path / "ok.jsonl").execute(context={})
     api.add_faults(Fault(status=503), Fault(status=503), Fault(truncate=True), Fault(status=500))
-    with pytest.raises({{ P }}APIError) as failure:
+    with pytest.raises(APIError) as failure:
         fetch_operator(tmp_path / "failed.jsonl").execute(context={})
 
     captured = capsys.readouterr()

@@ -11,6 +11,7 @@ import airflow
 import jsonschema
 
 from {{ cookiecutter.module_name }} import __version__, get_provider_info
+from {{ cookiecutter.module_name }}.api import API
 from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook
 
 MODULE = "{{ cookiecutter.module_name }}"
@@ -83,9 +84,36 @@ def test_task_runtime_resolves_the_connection_type_to_the_hook():
     assert hook_info.hook_class_name == "{{ cookiecutter.module_name }}.hooks.{{ cookiecutter.class_prefix }}Hook"
 
 
-def test_connection_form_asks_only_for_what_{{ cookiecutter.auth_type }}_auth_needs():
+def field_behaviour():
+    """The connection form's built-in fields: which are hidden, relabeled and prefilled."""
     (connection_type,) = get_provider_info()["connection-types"]
-    behaviour = connection_type["ui-field-behaviour"]
+    return connection_type["ui-field-behaviour"]
+
+
+def test_connection_form_hides_and_relabels_the_fields_that_api_auth_names():
+    behaviour = field_behaviour()
+
+    assert behaviour["hidden-fields"] == API.auth.form["hidden-fields"]
+    assert behaviour["relabeling"] == API.auth.form["relabeling"]
+
+
+def test_connection_form_keeps_the_extra_field_visible():
+    from airflow.providers_manager import ProvidersManager
+
+    registered = ProvidersManager().field_behaviours["{{ cookiecutter.__conn_type }}"]
+
+    assert "extra" not in field_behaviour()["hidden-fields"]
+    assert "extra" not in registered["hidden_fields"]  # as Airflow stores it
+
+
+def test_connection_form_prefills_the_base_url_of_api_py():
+    placeholders = field_behaviour()["placeholders"]
+
+    assert (placeholders["schema"], placeholders["host"]) == (API.default_scheme, API.default_host)
+
+
+def test_connection_form_asks_only_for_what_{{ cookiecutter.auth_type }}_auth_needs():
+    behaviour = field_behaviour()
 
 {%- if cookiecutter.auth_type == "basic" %}
     assert {"login", "password"}.isdisjoint(behaviour["hidden-fields"])

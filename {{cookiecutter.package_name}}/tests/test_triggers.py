@@ -1,5 +1,4 @@
 {%- set cc = cookiecutter -%}
-{%- set P = cc.class_prefix -%}
 {%- set dated = cc.date_filter != "none" -%}
 """
 The trigger, run directly on an event loop as the triggerer runs it: it polls the local API
@@ -18,25 +17,27 @@ import json
 import pytest
 from airflow.sdk.serde import deserialize, serialize
 
-from {{ cc.module_name }}.local_api import Fault, LocalRatingsAPI, Ratings{% if dated %}, epoch{% endif %}
-from {{ cc.module_name }}.triggers import {{ P }}RatingsTrigger
-from conftest import API_CREDENTIALS, {% if cc.auth_type != "none" %}SECRET, {% endif %}connection_fields, small_ratings, use_connection
+from {{ cc.module_name }}.api import API
+from {{ cc.module_name }}.testing.local_api import Fault, LocalAPI, Records{% if dated %}, epoch{% endif %}
+from {{ cc.module_name }}.triggers import {{ cc.class_prefix }}{{ cc.__Records }}Trigger
+from conftest import API_CREDENTIALS, {% if cc.auth_type != "none" %}SECRET, {% endif %}connection_fields, small_{{ cc.__records }}, use_connection
+
+Trigger = {{ cc.class_prefix }}{{ cc.__Records }}Trigger
+LIMIT_PARAM = API.paginator.limit_param
 {%- if dated %}
 
-BUSY_DAY = ("2026-01-03", "2026-01-04")  # 250 ratings
+BUSY_DAY = ("2026-01-03", "2026-01-04")  # 250 records
 {%- endif %}
 
 
 {% if dated -%}
 def trigger(window=BUSY_DAY, poke_interval=0.01, **kwargs):
     """A trigger for ``window`` that polls every 10 ms."""
-    return {{ P }}RatingsTrigger(
-        window_start=window[0], window_end=window[1], poke_interval=poke_interval, **kwargs
-    )
+    return Trigger(window_start=window[0], window_end=window[1], poke_interval=poke_interval, **kwargs)
 {%- else -%}
 def trigger(poke_interval=0.01, **kwargs):
     """A trigger that polls every 10 ms."""
-    return {{ P }}RatingsTrigger(poke_interval=poke_interval, **kwargs)
+    return Trigger(poke_interval=poke_interval, **kwargs)
 {%- endif %}
 
 
@@ -49,20 +50,20 @@ def first_event(trigger_under_test, timeout=10.0):
     return asyncio.run(wait_for_it())
 
 
-def test_fires_success_with_the_first_rating_when_{% if dated %}the_window_holds_ratings{% else %}the_api_holds_ratings{% endif %}(connection):
+def test_fires_success_with_the_first_{{ cc.__record }}_when_{% if dated %}the_window_holds_{{ cc.__records }}{% else %}the_api_holds_{{ cc.__records }}{% endif %}(connection):
     event = first_event(trigger())
 {% if dated %}
-    first_of_the_day = connection.ratings.window(epoch(dt.date(2026, 1, 3)), epoch(dt.date(2026, 1, 4)))[0]
+    first_of_the_day = connection.records.window(epoch(dt.date(2026, 1, 3)), epoch(dt.date(2026, 1, 4)))[0]
     assert event.payload == {
         "status": "success",
-        "message": "Ratings for [2026-01-03, 2026-01-04) are available",
-        "rating": connection.ratings.record(first_of_the_day),
+        "message": "{{ cc.__Records }} for [2026-01-03, 2026-01-04) are available",
+        "{{ cc.__record }}": connection.records.record(first_of_the_day),
     }
 {%- else %}
     assert event.payload == {
         "status": "success",
-        "message": "Ratings are available",
-        "rating": connection.ratings.record(0),
+        "message": "{{ cc.__Records }} are available",
+        "{{ cc.__record }}": connection.records.record(0),
     }
 {%- endif %}
 
@@ -70,19 +71,19 @@ def test_fires_success_with_the_first_rating_when_{% if dated %}the_window_holds
 def test_each_poll_asks_for_a_single_record(connection):
     first_event(trigger())
 
-    assert [request["{{ cc.limit_param }}"] for request in connection.requests] == ["1"]
+    assert [request[LIMIT_PARAM] for request in connection.requests] == ["1"]
 
 
-def test_keeps_polling_until_ratings_arrive(monkeypatch):
+def test_keeps_polling_until_{{ cc.__records }}_arrive(monkeypatch):
     async def wait_then_deliver(api):
         events = asyncio.ensure_future(anext(trigger().run()))
-        while len(api.requests) < 3:  # two polls answered: no ratings
+        while len(api.requests) < 3:  # two polls answered: nothing there yet
             await asyncio.sleep(0.005)
         still_waiting = not events.done()
-        api.ratings = small_ratings()
+        api.records = small_{{ cc.__records }}()
         return still_waiting, await events
 
-    with LocalRatingsAPI(Ratings([]), **API_CREDENTIALS) as api:
+    with LocalAPI(Records([]), **API_CREDENTIALS) as api:
         use_connection(monkeypatch, connection_fields(api.port))
 
         still_waiting, event = asyncio.run(asyncio.wait_for(wait_then_deliver(api), 10))
@@ -162,7 +163,7 @@ def test_a_missing_connection_ends_the_wait_with_an_error_naming_it():
 
 
 def test_serializes_to_its_class_path_and_json_arguments_and_rebuilds_equal():
-    original = trigger(conn_id="ratings_api", poke_interval=30)
+    original = trigger(conn_id="{{ cc.__records }}_api", poke_interval=30)
     classpath, kwargs = original.serialize()
 
     # What the worker hands the triggerer: Airflow's serde, through JSON.
@@ -171,13 +172,16 @@ def test_serializes_to_its_class_path_and_json_arguments_and_rebuilds_equal():
     module, _, name = classpath.rpartition(".")
     rebuilt = getattr(importlib.import_module(module), name)(**sent)
 
-    assert type(rebuilt) is {{ P }}RatingsTrigger
+    assert type(rebuilt) is Trigger
     assert rebuilt.serialize() == original.serialize()
     assert kwargs == {
-        "conn_id": "ratings_api",
+        "conn_id": "{{ cc.__records }}_api",
 {%- if dated %}
         "window_start": "2026-01-03",
         "window_end": "2026-01-04",
+{%- else %}
+        "window_start": None,
+        "window_end": None,
 {%- endif %}
         "poke_interval": 30.0,
     }
@@ -192,6 +196,8 @@ def test_serializes_to_its_class_path_and_json_arguments_and_rebuilds_equal():
 {%- if dated %}
         ({"window": ("yesterday", "2026-01-04")}, "window_start: 'yesterday' is not allowed"),
         ({"window": ("2026-01-03", "2026-13-01")}, "window_end: '2026-13-01' is not allowed"),
+{%- else %}
+        ({"window_start": "2026-01-03"}, "window_start: '2026-01-03' is not allowed; this API has no date"),
 {%- endif %}
     ],
 )

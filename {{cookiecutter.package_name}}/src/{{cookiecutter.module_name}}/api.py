@@ -11,7 +11,7 @@ docstrings.
 
 from __future__ import annotations
 
-from {{ cc.module_name }}.client import RestApi, auth, paginators, windows
+from {{ cc.module_name }}.client import RestApi, auth, paginators{% if cc.date_filter != "none" %}, windows{% endif %}
 
 API = RestApi(
     # Used for whatever the Airflow connection leaves empty (host, port, scheme).

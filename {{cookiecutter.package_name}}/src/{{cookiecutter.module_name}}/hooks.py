@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,22 +30,17 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
     The host may also be a full base URL such as ``https://api.example.com/v1``. What the
     API looks like (endpoint, paging, record keys, date filter) is in ``api.py``.
 
-    Every setting below defaults to the connection extra of the same name, then to the
-    default in ``client.settings.Settings``: timeouts, retries with backoff and a deadline,
-    and how many requests go out at once.
+    Timeouts, retries with backoff and a deadline, TLS and concurrency are settings: hook
+    arguments, else connection extras, else defaults.
 
     :param conn_id: Airflow connection id.
     :param api: The API description; ``api.API`` unless a test or a subclass says otherwise.
-    :param connect_timeout: Seconds to wait for a connection (10).
-    :param read_timeout: Seconds to wait for each read (60).
-    :param max_retries: Retries per request (5).
-    :param backoff_factor: Base of the exponential backoff between retries, in seconds (0.5).
-    :param backoff_max: Longest wait between two attempts, ``Retry-After`` included, in seconds (60).
-    :param retry_deadline: Seconds one request may spend failing and retrying before it gives up (300).
-    :param max_in_flight: Requests sent at once (1). Above 1, paginators that know every
-        page's position after the first (offset or page numbers with a total) fetch the rest
-        concurrently, still yielded in the API's order; raise it only as far as the API's
-        rate limits allow.
+    :param settings: ``connect_timeout``, ``read_timeout``, ``max_retries``, ``backoff_factor``,
+        ``backoff_max``, ``retry_deadline``, ``max_in_flight``: each overrides the connection
+        extra of the same name (``client.settings.Settings`` lists them with their defaults).
+        Above 1, ``max_in_flight`` lets paginators that know every page's position after the
+        first (offset or page numbers with a total) fetch the rest concurrently, still yielded
+        in the API's order; raise it only as far as the API's rate limits allow.
     """
 
     conn_name_attr = "conn_id"
@@ -91,7 +86,9 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         client = Client(self.api, transport, base_url)
         if settings.max_in_flight > 1 and client.max_in_flight == 1:
             self.log.info(
-                "max_in_flight=%d has no effect: %r pages one at a time", settings.max_in_flight, self.api.paginator
+                "max_in_flight=%d has no effect: %r pages one at a time",
+                settings.max_in_flight,
+                self.api.paginator,
             )
         return client
 
@@ -121,7 +118,7 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
 
     def get_{{ cookiecutter.__records }}(
         self, start_date: Bound | None = None, end_date: Bound | None = None, batch_size: int = 100
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Generator[dict[str, Any], None, None]:
         """
         Yield every {{ cookiecutter.__record }} in ``[start_date, end_date)`` in the API's order.
 
@@ -135,7 +132,7 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
 
     def get_{{ cookiecutter.__record }}_pages(
         self, start_date: Bound | None = None, end_date: Bound | None = None, batch_size: int = 100
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Generator[list[dict[str, Any]], None, None]:
         """
         Yield the {{ cookiecutter.__records }} in ``[start_date, end_date)`` as lists, one per non-empty page, in order.
 

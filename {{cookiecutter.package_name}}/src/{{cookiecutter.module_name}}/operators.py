@@ -104,16 +104,17 @@ class {{ cookiecutter.class_prefix }}Rank{{ cookiecutter.__Items }}Operator(Base
     template_fields = ("input_path", "output_path")
 
     def __init__(
-        self, *, input_path: str, output_path: str, min_{{ cookiecutter.__records }}: int = 2, **kwargs: Any
+        self,
+        *,
+        input_path: str,
+        output_path: str,
+        min_{{ cookiecutter.__records }}: int = 2,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if (
-            isinstance(min_{{ cookiecutter.__records }}, bool)
-            or not isinstance(min_{{ cookiecutter.__records }}, int)
-            or min_{{ cookiecutter.__records }} < 0
-        ):
+        if isinstance(min_{{ cookiecutter.__records }}, bool) or not isinstance(min_{{ cookiecutter.__records }}, int) or min_{{ cookiecutter.__records }} < 0:
             raise ValueError(
-                f"min_{{ cookiecutter.__records }}: {min_{{ cookiecutter.__records }}!r} is not allowed; give a whole number from 0 up."
+                f"min_{{ cookiecutter.__records }}: {min_{{ cookiecutter.__records }}!r} is not allowed; give a whole number from 0 up.",
             )
         self.input_path = input_path
         self.output_path = output_path
@@ -128,7 +129,8 @@ class {{ cookiecutter.class_prefix }}Rank{{ cookiecutter.__Items }}Operator(Base
         target = ObjectStoragePath(self.output_path)
         with source.open("rb") as records_file:
             ranking = rank_{{ cookiecutter.__items }}_by_{{ cookiecutter.__record }}(
-                read_{{ cookiecutter.__records }}(records_file), min_{{ cookiecutter.__records }}=self.min_{{ cookiecutter.__records }}
+                read_{{ cookiecutter.__records }}(records_file),
+                min_{{ cookiecutter.__records }}=self.min_{{ cookiecutter.__records }},
             )
         with atomic_write(target) as out:
             out.write(ranking.to_csv().encode())

@@ -87,7 +87,9 @@ class {{ cookiecutter.class_prefix }}{{ cookiecutter.__Records }}Trigger(BaseTri
                 yield TriggerEvent({"status": "error", "message": f"{type(error).__name__}: {error}"})
                 return
             if record is not None:
-                message = f"{{ cookiecutter.__Records }} for [{self.window_start}, {self.window_end}) are available"
+                unbounded = self.window_start is None and self.window_end is None
+                window = "" if unbounded else f" for [{self.window_start}, {self.window_end})"
+                message = f"{{ cookiecutter.__Records }}{window} are available"
                 yield TriggerEvent({"status": "success", "message": message, "{{ cookiecutter.__record }}": record})
                 return
             self.log.info(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,7 +41,7 @@ class Client:
 
     def pages(
         self, start: Bound | None = None, end: Bound | None = None, batch_size: int = 100
-    ) -> Iterator[list[Any]]:
+    ) -> Generator[list[Any], None, None]:
         """Yield the records of ``[start, end)`` as lists, one per non-empty page, in order."""
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size: {batch_size!r} is not allowed; give a positive integer.")
@@ -71,7 +71,9 @@ class Client:
             records_in(response.body, self.api.records_key), response.body, response.url, response.links
         )
 
-    def get_in_order(self, requests: Iterable[tuple[int, dict[str, Any]]]) -> Iterator[tuple[int, Page]]:
+    def get_in_order(
+        self, requests: Iterable[tuple[int, dict[str, Any]]]
+    ) -> Generator[tuple[int, Page], None, None]:
         """
         GET each parameter set in threads, ``max_in_flight`` at a time; yield pages in order.
 

@@ -12,7 +12,7 @@ the rest ``max_in_flight`` at a time and still yield them in order.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urljoin
@@ -46,7 +46,9 @@ class PageSource(Protocol):
     def follow(self, url: str) -> Page:
         """The page at a URL the API handed out, if it is on the API's own origin."""
 
-    def get_in_order(self, requests: Iterable[tuple[int, dict[str, Any]]]) -> Iterator[tuple[int, Page]]:
+    def get_in_order(
+        self, requests: Iterable[tuple[int, dict[str, Any]]]
+    ) -> Generator[tuple[int, Page], None, None]:
         """Pages for many parameter sets, ``max_in_flight`` at a time, each with its position, in order."""
 
 
@@ -58,7 +60,9 @@ class Paginator:
     def __init__(self, *, limit_param: str = "limit") -> None:
         self.limit_param = limit_param
 
-    def pages(self, source: PageSource, params: dict[str, Any], batch_size: int) -> Iterator[list[Any]]:
+    def pages(
+        self, source: PageSource, params: dict[str, Any], batch_size: int
+    ) -> Generator[list[Any], None, None]:
         """Yield the records of every non-empty page for ``params``, ``batch_size`` asked for per page."""
         raise NotImplementedError
 
@@ -83,9 +87,12 @@ class Offset(Paginator):
         self.total_key = total_key
         self.concurrent = bool(total_key)
 
-    def pages(self, source: PageSource, params: dict[str, Any], batch_size: int) -> Iterator[list[Any]]:
+    def pages(
+        self, source: PageSource, params: dict[str, Any], batch_size: int
+    ) -> Generator[list[Any], None, None]:
         params = {**params, self.limit_param: batch_size}
-        offset, previous, first_total = 0, [], None
+        offset, first_total = 0, None
+        previous: list[Any] = []
         while True:
             page = source.get({**params, self.offset_param: offset})
             previous = _not_repeated(source, self.offset_param, previous, page.records, f"offset {offset}")
@@ -162,9 +169,12 @@ class PageNumber(Paginator):
         self.first_page = first_page
         self.concurrent = bool(total_key or total_pages_key)
 
-    def pages(self, source: PageSource, params: dict[str, Any], batch_size: int) -> Iterator[list[Any]]:
+    def pages(
+        self, source: PageSource, params: dict[str, Any], batch_size: int
+    ) -> Generator[list[Any], None, None]:
         params = {**params, self.limit_param: batch_size}
-        number, previous, received, longest = self.first_page, [], 0, 0
+        number, received, longest = self.first_page, 0, 0
+        previous: list[Any] = []
         first_count: int | None = None
         while True:
             page = source.get({**params, self.page_param: number})
@@ -210,7 +220,7 @@ class PageNumber(Paginator):
 
     def _ahead(
         self, source: PageSource, params: dict[str, Any], step: int, count: int, after: int, last_page: int
-    ) -> Iterator[list[Any]]:
+    ) -> Generator[list[Any], None, None]:
         previous: list[Any] = []
         ahead = source.get_in_order(
             (number, {**params, self.page_param: number}) for number in range(after + 1, last_page + 1)
@@ -261,7 +271,9 @@ class Cursor(Paginator):
         self.cursor_param = cursor_param
         self.next_cursor_key = next_cursor_key
 
-    def pages(self, source: PageSource, params: dict[str, Any], batch_size: int) -> Iterator[list[Any]]:
+    def pages(
+        self, source: PageSource, params: dict[str, Any], batch_size: int
+    ) -> Generator[list[Any], None, None]:
         params = {**params, self.limit_param: batch_size}
         cursors_seen: set[str] = set()
         empty_pages = 0
@@ -290,7 +302,9 @@ class LinkHeader(Paginator):
     refuses a link to another scheme, host or port before any credential goes there.
     """
 
-    def pages(self, source: PageSource, params: dict[str, Any], batch_size: int) -> Iterator[list[Any]]:
+    def pages(
+        self, source: PageSource, params: dict[str, Any], batch_size: int
+    ) -> Generator[list[Any], None, None]:
         page = source.get({**params, self.limit_param: batch_size})
         links_seen: set[str] = set()
         empty_pages = 0

@@ -73,7 +73,9 @@ class DeadlineRetry(Retry):
         kwargs.setdefault("logger", self.logger)
         kwargs.setdefault("redact", self.redact)
         kwargs.setdefault("first_failure", self.first_failure)
-        return super().new(**kwargs)  # type: ignore[return-value]
+        retry = super().new(**kwargs)
+        assert isinstance(retry, DeadlineRetry)  # noqa: S101 - urllib3 builds it with type(self)
+        return retry
 
     def get_retry_after(self, response: Any) -> float | None:
         retry_after = super().get_retry_after(response)

@@ -12,6 +12,7 @@ import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ProtocolError
+from urllib3.util.retry import Retry
 
 from .auth import RequestAuth
 from .errors import APIError
@@ -104,7 +105,7 @@ class Transport:
         session = self.session()
         adapter = session.get_adapter(url)
         assert isinstance(adapter, HTTPAdapter)  # noqa: S101 - mounted by _new_session
-        retry = self.retry
+        retry: Retry = self.retry
         while True:
             # urllib3 retries failed requests and error statuses; handing it the budget left
             # after earlier broken bodies keeps one count and one deadline for the whole page.
@@ -129,7 +130,7 @@ class Transport:
                 continue
             return Response(body, response.url, response.links, response.headers)
 
-    def _retry_broken_body(self, retry: DeadlineRetry, url: str, error: Exception) -> DeadlineRetry:
+    def _retry_broken_body(self, retry: Retry, url: str, error: Exception) -> Retry:
         """Count a broken body against the request's budget, wait, and return the budget left."""
         try:
             retry = retry.increment(method="GET", url=url, error=ProtocolError(str(error)))
