@@ -63,7 +63,13 @@ def url_part(value, part):
 def singular(value):
     """The singular of an English plural noun in snake case: ratings -> rating, order_lines -> order_line."""
     text = str(value)
-    for plural_end, singular_end in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh")):
+    for plural_end, singular_end in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("xes", "x"),
+        ("ches", "ch"),
+        ("shes", "sh"),
+    ):
         if text.endswith(plural_end):
             return text[: -len(plural_end)] + singular_end
     if text.endswith("s") and not text.endswith("ss"):

@@ -1,5 +1,5 @@
 """
-Benchmark the default baked provider: fetch speed and memory against simple clients, ranking against pandas and DuckDB.
+Benchmark the default baked provider: fetch speed and memory against simple clients and dlt, ranking against pandas and DuckDB.
 
     python3 dev.py bench [--quick] [--records N] [--repeat R] [--output FILE] ...
 
@@ -43,6 +43,9 @@ PACKAGE = "airflow-movielens"
 # Written into --work-dir, so a later run may empty that folder and no other.
 MARKER = ".made-by-bench"
 LOGIN, PASSWORD = "airflow", "bench-secret"
+# The dlt rows: its REST client as a user writes it, and its declarative source in a pipeline.
+DLT_CLIENT_LABEL = "dlt RESTClient, 1 in flight (paginate, json.dumps lines)"
+DLT_PIPELINE_LABEL = "dlt rest_api pipeline to DuckDB, 1 in flight"
 SCENARIO_TIMEOUT = 3600  # seconds; the pandas baseline on 10 million ratings takes minutes
 
 DEFAULTS = {
@@ -50,7 +53,7 @@ DEFAULTS = {
     "page_size": 1000,
     "memory_records": 20_000,
     "latency_records": 20_000,
-    "latency": 0.010,
+    "latency": 0.050,
     "latency_page_size": 100,
     "ranking_records": 10_000_000,
     "repeat": 5,
@@ -115,7 +118,7 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
         help="ratings fetched in the concurrency rows (default 20,000)",
     )
     add(
-        "--latency", type=seconds_from_zero, help="server latency per request in the concurrency rows (0.010)"
+        "--latency", type=seconds_from_zero, help="server latency per request in the concurrency rows (0.050)"
     )
     add("--latency-page-size", type=whole_number(1), help="records per request in the concurrency rows (100)")
     add("--ranking-records", type=whole_number(1), help="ratings in the ranking file (default 10,000,000)")
@@ -213,7 +216,8 @@ def machine() -> list[str]:
                 memory = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
                 break
     versions = ", ".join(
-        f"{name} {version(name)}" for name in ("apache-airflow", "pandas", "requests", "duckdb", PACKAGE)
+        f"{name} {version(name)}"
+        for name in ("apache-airflow", "pandas", "requests", "duckdb", "dlt", PACKAGE)
     )
     commit = subprocess.run(
         ["git", "-C", str(TEMPLATE), "describe", "--always", "--dirty"], capture_output=True, text=True
@@ -241,6 +245,7 @@ def scenario_env(data: Path, port: int | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
     env["AIRFLOW_HOME"] = str(data / "airflow-home")
     env["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"  # dlt's rows: no anonymous usage reports
     if port is not None:
         connection = {
             "conn_type": "movielens",
@@ -382,7 +387,7 @@ def fetch_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scenario],
         full, small = window(api, api["days"]), window(api, 1)
         outputs = {
             "loop": data / "loop.json",
-            **{key: data / f"{key}.jsonl" for key in ("op1", "op8", "small")},
+            **{key: data / f"{key}.jsonl" for key in ("op1", "op8", "dlt", "small")},
         }
 
         def operator(key: str, label: str, records: int, span: dict[str, str], in_flight: int) -> Scenario:
@@ -415,16 +420,31 @@ def fetch_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scenario],
         )
         one = operator("op1", "operator, 1 in flight", options.records, full, 1)
         eight = operator("op8", "operator, 8 in flight", options.records, full, 8)
+        dlt_client = Scenario(
+            "dlt",
+            "fetch",
+            DLT_CLIENT_LABEL,
+            options.records,
+            "fetch-dlt-client",
+            {**client, "window": full, "output": str(outputs["dlt"])},
+            env,
+            reference="bytes",
+        )
         small_window = operator(
             "small", "operator, 1 in flight (first day)", options.memory_records, small, 1
         )
         small_window.group, small_window.reference = "memory", None
-        scenarios = [bytes_only, loop, one, eight, small_window]
+        scenarios = [bytes_only, loop, one, eight, dlt_client, small_window]
         run_rounds(scenarios, options.repeat, data)
     checks = same_records(
         "fetch outputs agree",
         options.records,
-        {loop: (outputs["loop"], "json"), one: (outputs["op1"], "jsonl"), eight: (outputs["op8"], "jsonl")},
+        {
+            loop: (outputs["loop"], "json"),
+            one: (outputs["op1"], "jsonl"),
+            eight: (outputs["op8"], "jsonl"),
+            dlt_client: (outputs["dlt"], "jsonl"),
+        },
         data,
     )
     checks += same_records(
@@ -434,30 +454,32 @@ def fetch_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scenario],
 
 
 def concurrency_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scenario], list[Check]]:
-    """The operator at 1 and 8 requests in flight against an API that takes a while to answer."""
+    """The operator at 1 and 8 requests in flight, dlt's RESTClient and its rest_api pipeline, against a slow API."""
     latency_ms = options.latency * 1000
-    print(
-        f"Concurrency: {options.latency_records:,} ratings, {latency_ms:.0f} ms per request, "
-        f"pages of {options.latency_page_size}",
-        flush=True,
-    )
-    with local_api(options.latency_records, options.latency_records, options.latency, data) as api:
+    page_size = options.latency_page_size
+    scenario = f"{latency_ms:.0f} ms latency, pages of {page_size}"
+    print(f"Concurrency: {options.latency_records:,} ratings, {scenario}", flush=True)
+    # One page a day, so each scenario's untimed warm-up (the first day) is a single request.
+    with local_api(options.latency_records, page_size, options.latency, data) as api:
         env = scenario_env(data, api["port"])
-        outputs = {key: data / f"{key}.jsonl" for key in ("seq", "par")}
+        span = window(api, api["days"])
+        url = f"http://127.0.0.1:{api['port']}/ratings"
+        client = {"url": url, "login": LOGIN, "password": PASSWORD, "page_size": page_size, "window": span}
+        outputs = {key: data / f"{key}.jsonl" for key in ("seq", "par", "dlt-seq")}
+        outputs["dlt-pipeline"] = data / "dlt-pipeline.duckdb"
         rows = []
         for key, in_flight in (("seq", 1), ("par", 8)):
             params = {
-                "window": window(api, api["days"]),
-                "page_size": options.latency_page_size,
+                "window": span,
+                "page_size": page_size,
                 "max_in_flight": in_flight,
                 "output": str(outputs[key]),
             }
-            label = f"operator, {in_flight} in flight, {latency_ms:.0f} ms latency, pages of {options.latency_page_size}"
             rows.append(
                 Scenario(
                     key,
                     "concurrency",
-                    label,
+                    f"operator, {in_flight} in flight, {scenario}",
                     options.latency_records,
                     "fetch-operator",
                     params,
@@ -465,13 +487,46 @@ def concurrency_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scen
                     reference="seq" if in_flight > 1 else None,
                 )
             )
+        for key, label, script in (
+            ("dlt-seq", DLT_CLIENT_LABEL, "fetch-dlt-client"),
+            ("dlt-pipeline", DLT_PIPELINE_LABEL, "fetch-dlt-pipeline"),
+        ):
+            params = {**client, "output": str(outputs[key])}
+            rows.append(
+                Scenario(
+                    key,
+                    "concurrency",
+                    f"{label}, {scenario}",
+                    options.latency_records,
+                    script,
+                    params,
+                    env,
+                    reference="seq",
+                )
+            )
         run_rounds(rows, options.repeat, data)
+    seq, pipeline = rows[0], rows[-1]
     checks = same_records(
         "concurrency outputs agree",
         options.latency_records,
-        {row: (outputs[row.key], "jsonl") for row in rows},
+        {row: (outputs[row.key], "jsonl") for row in rows if row is not pipeline},
         data,
     )
+    if seq.measured and pipeline.measured:
+        loaded = run_script(
+            "compare-with-pipeline",
+            {"jsonl": str(outputs["seq"]), "database": str(outputs["dlt-pipeline"])},
+            dict(os.environ),
+            data,
+        )
+        checks.append(
+            Check(
+                f"concurrency: {pipeline.label} loaded {options.latency_records:,} records, "
+                f"the same as {seq.label} (in any order)",
+                loaded["records"] == options.latency_records and loaded["differing"] == 0,
+                f"it loaded {loaded['records']:,}, {loaded['differing']:,} of them or ours unmatched",
+            )
+        )
     return rows, checks
 
 

@@ -9,7 +9,7 @@ the process's high-water mark (``ru_maxrss``, KiB on Linux), imports included, s
 imports only what it uses, inside its function; ``rss_at_start_kib`` is the resident memory when
 the clock started, to tell the imports' share from the work's.
 
-The checks at the end (record digests, ranking comparison) and the ratings-file generator also
+The checks at the end (record digests, the dlt pipeline's table, ranking comparison) and the ratings-file generator also
 run here, each in a process of its own, so nothing they hold counts against a measured scenario.
 """
 
@@ -121,6 +121,129 @@ def fetch_operator(window: dict[str, str], page_size: int, max_in_flight: int, o
     result = operator.execute(context={})
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "records": result["records"]}
+
+
+def fetch_dlt_client(
+    url: str, login: str, password: str, window: dict[str, str], page_size: int, output: str
+) -> dict[str, Any]:
+    """
+    dlt's RESTClient paging the same API, each record written as a JSON line.
+
+    ``paginate`` with an OffsetPaginator reading ``total`` and the records under ``result``,
+    and one ``json.dumps(record)`` line per record: what a user of the client would write.
+    """
+    from dlt.sources.helpers.rest_client import RESTClient
+    from dlt.sources.helpers.rest_client.auth import HttpBasicAuth
+    from dlt.sources.helpers.rest_client.paginators import OffsetPaginator
+
+    base_url, path = url.rsplit("/", 1)
+    client = RESTClient(base_url, auth=HttpBasicAuth(login, password))
+    # Untimed: one page, so connecting and first-use setup are not counted.
+    client.get(path, params={**window, "offset": 0, "limit": page_size}).raise_for_status()
+    records = 0
+    started = start_clock()
+    with open(output, "w", encoding="utf-8") as out:
+        pages = client.paginate(
+            path,
+            params=window,
+            paginator=OffsetPaginator(limit=page_size, total_path="total"),
+            data_selector="result",
+        )
+        for page in pages:
+            for record in page:
+                out.write(json.dumps(record) + "\n")
+            records += len(page)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "records": records}
+
+
+def fetch_dlt_pipeline(
+    url: str, login: str, password: str, window: dict[str, str], page_size: int, output: str
+) -> dict[str, Any]:
+    """
+    dlt's declarative rest_api source in a dlt.pipeline, loaded into a DuckDB file at ``output``.
+
+    The timed run is the whole ``pipeline.run``: extract, normalize and load, as a user waits
+    for it. The table replaces what an earlier run loaded.
+    """
+    import dlt
+    from dlt.sources.rest_api import rest_api_source
+
+    base_url, path = url.rsplit("/", 1)
+    home = Path(output).with_suffix(".dlt")
+
+    def run(name: str, params: dict[str, str], database: str) -> Any:
+        source = rest_api_source(
+            {
+                "client": {
+                    "base_url": base_url + "/",
+                    "auth": {"type": "http_basic", "username": login, "password": password},
+                    "paginator": {"type": "offset", "limit": page_size, "total_path": "total"},
+                },
+                "resources": [
+                    {
+                        "name": "ratings",
+                        "endpoint": {"path": path, "params": params, "data_selector": "result"},
+                        "write_disposition": "replace",
+                    }
+                ],
+            }
+        )
+        pipeline = dlt.pipeline(
+            pipeline_name=name,
+            destination=dlt.destinations.duckdb(database),
+            dataset_name="bench",
+            pipelines_dir=str(home),
+        )
+        return pipeline.run(source)
+
+    shutil.rmtree(home, ignore_errors=True)
+    Path(output).unlink(missing_ok=True)
+    # Untimed: a whole run on the first page's worth of the window's first day, into a file of
+    # its own, so imports and first-use setup (DuckDB, dlt's schema) are not counted.
+    first_day = dt.date.fromisoformat(window["start_date"]) + dt.timedelta(days=1)
+    warm_up_database = output + ".warm-up"
+    run("warm_up", {**window, "end_date": first_day.isoformat()}, warm_up_database)
+    Path(warm_up_database).unlink()
+    started = start_clock()
+    run("bench_ratings", window, output)
+    seconds = time.perf_counter() - started
+    import duckdb
+
+    with duckdb.connect(output, read_only=True) as connection:
+        (records,) = connection.execute("SELECT count(*) FROM bench.ratings").fetchone()
+    shutil.rmtree(home, ignore_errors=True)
+    return {"seconds": seconds, "records": records}
+
+
+def compare_with_pipeline(jsonl: str, database: str) -> dict[str, Any]:
+    """
+    Whether a dlt pipeline's table holds the same records as a JSON Lines output, in any order.
+
+    dlt renames the keys to snake_case and keeps no order, so the two are compared as
+    multisets of (user, item, score, timestamp) rows, both ways.
+    """
+    import duckdb
+
+    with duckdb.connect(database, read_only=True) as connection:
+        (records,) = connection.execute("SELECT count(*) FROM bench.ratings").fetchone()
+        (differing,) = connection.execute(
+            f"""
+            WITH ours AS (
+                SELECT {USER}, {ITEM}, {SCORE}, {TIMESTAMP}
+                FROM read_json(
+                    $path,
+                    format = 'newline_delimited',
+                    columns = {{{USER}: 'BIGINT', {ITEM}: 'BIGINT', {SCORE}: 'DOUBLE', {TIMESTAMP}: 'BIGINT'}}
+                )
+            ),
+            theirs AS (SELECT user_id, movie_id, rating, timestamp FROM bench.ratings)
+            SELECT (SELECT count(*) FROM (SELECT * FROM ours EXCEPT ALL SELECT * FROM theirs))
+                 + (SELECT count(*) FROM (SELECT * FROM theirs EXCEPT ALL SELECT * FROM ours))
+            """,
+            {"path": jsonl},
+        ).fetchone()
+    return {"records": records, "differing": differing}
 
 
 def rank_pandas(path: str, min_ratings: int, output: str) -> dict[str, Any]:
@@ -296,11 +419,14 @@ SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
     "fetch-bytes-only": fetch_bytes_only,
     "fetch-plain-loop": fetch_plain_loop,
     "fetch-operator": fetch_operator,
+    "fetch-dlt-client": fetch_dlt_client,
+    "fetch-dlt-pipeline": fetch_dlt_pipeline,
     "rank-pandas": rank_pandas,
     "rank-ours": rank_ours,
     "rank-duckdb": rank_duckdb,
     "records-digest": records_digest,
     "compare-rankings": compare_rankings,
+    "compare-with-pipeline": compare_with_pipeline,
     "make-ratings-file": make_ratings_file,
     "dev-bake": dev_bake,
     "dev-suite": dev_suite,

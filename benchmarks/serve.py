@@ -20,14 +20,14 @@ import json
 import random
 import sys
 
-from airflow_movielens.local_api import LocalRatingsAPI, Ratings
+from airflow_movielens.testing.local_api import LocalAPI, Records
 
 FIRST_DAY = dt.date(2026, 1, 1)
 # The sizes of MovieLens 25M, so identifiers have realistic widths on the wire.
 USERS, MOVIES = 162_541, 59_047
 
 
-def ratings_by_day(records: int, per_day: int, seed: int = 4) -> Ratings:
+def ratings_by_day(records: int, per_day: int, seed: int = 4) -> Records:
     """``records`` random ratings, ``per_day`` of them on each day from FIRST_DAY on."""
     rng = random.Random(seed)  # reproducible sample data
     first = calendar.timegm(FIRST_DAY.timetuple())
@@ -40,13 +40,13 @@ def ratings_by_day(records: int, per_day: int, seed: int = 4) -> Ratings:
         )
         for number in range(records)
     ]
-    return Ratings(rows)
+    return Records(rows)
 
 
 def main(argv: list[str]) -> int:
     settings = json.loads(argv[0])
     records, per_day = settings["records"], settings["per_day"]
-    api = LocalRatingsAPI(
+    api = LocalAPI(
         ratings_by_day(records, per_day),
         login=settings["login"],
         password=settings["password"],

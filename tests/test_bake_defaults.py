@@ -53,6 +53,7 @@ EXPECTED_FILES = {
     "src/airflow_movielens/storage.py",
     "src/airflow_movielens/testing/__init__.py",
     "src/airflow_movielens/testing/local_api.py",
+    "src/airflow_movielens/testing/records.py",
     "src/airflow_movielens/triggers.py",
     "tests/conftest.py",
     "tests/test_example_dag.py",

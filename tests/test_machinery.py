@@ -23,7 +23,16 @@ def baked_config(default_project):
 def test_machinery_passes_the_baked_projects_ruff_rules_and_format(baked_config):
     # N999 would only object to the placeholder folder name {{cookiecutter.module_name}}.
     lint = subprocess.run(
-        [BIN / "ruff", "check", "--no-cache", "--config", baked_config, "--extend-ignore", "N999", *MACHINERY],
+        [
+            BIN / "ruff",
+            "check",
+            "--no-cache",
+            "--config",
+            baked_config,
+            "--extend-ignore",
+            "N999",
+            *MACHINERY,
+        ],
         cwd=PACKAGE,
         capture_output=True,
         text=True,
