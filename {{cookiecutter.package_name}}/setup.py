@@ -27,7 +27,8 @@ setup(
         "apache-airflow>=3.2",
         "asgiref>=3.3",  # sync_to_async(thread_sensitive=False), for the trigger
         "pandas>=2.2",
-        "orjson>=3.9",
+        # Airflow depends on it too; it reads bodies and writes JSON Lines.
+        "msgspec>=0.19",
         "pyarrow>=15",
         "requests>=2.32",
         "urllib3>=2.0",

@@ -73,9 +73,18 @@ def stored(server: LocalAPI, start: int | None = None, end: int | None = None) -
     return [server.records.record(position) for position in server.records.window(start, end)]
 
 
-@pytest.mark.parametrize("batch_size", [1, 51, 100, 1000], ids=lambda size: f"batch-{size}")
+@pytest.mark.parametrize("batch_size", [51, 100, 1000], ids=lambda size: f"batch-{size}")
 def test_every_paginator_yields_every_record_once_in_order(served, batch_size):
     assert fetch(served, batch_size=batch_size) == stored(served)
+
+
+def test_every_paginator_yields_every_record_once_with_pages_of_one(served):
+    # The first two days only (5 records): one request per record, as the sensor's poke asks.
+    first_day = 1767225600  # 2026-01-01T00:00:00Z
+
+    assert fetch(served, "2026-01-01", "2026-01-03", batch_size=1) == stored(
+        served, first_day, first_day + 2 * 86400
+    )
 
 
 def test_every_paginator_yields_only_the_records_of_the_window(served):

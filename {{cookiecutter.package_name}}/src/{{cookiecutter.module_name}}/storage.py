@@ -7,20 +7,22 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-import orjson
+import msgspec
 from airflow.sdk import ObjectStoragePath
+
+_ENCODER = msgspec.json.Encoder()
 
 
 def write_json_lines(pages: Iterable[list[Any]], out: IO[bytes]) -> int:
     """
     Write records as UTF-8 JSON Lines, one write per page, and return how many there were.
 
-    Records arrive as orjson parsed them, so orjson writes each back exactly: a page is
-    held in memory once as records and once as bytes, never more.
+    msgspec encodes a whole page of lines in one call. Records arrive as the transport's
+    msgspec decoder read them, so each line reads back as exactly the record the API sent.
     """
     written = 0
     for page in pages:
-        out.write(b"".join(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE) for record in page))
+        out.write(_ENCODER.encode_lines(page))
         written += len(page)
     return written
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
+import msgspec
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ProtocolError
@@ -25,7 +25,7 @@ READ_SIZE = 1 << 20
 
 @dataclass(frozen=True)
 class Response:
-    """A successful answer: its parsed JSON body, the URL that gave it and its links and headers."""
+    """A successful answer: its JSON body (strict JSON, integers exact), its URL, links and headers."""
 
     body: Any
     url: str
@@ -123,8 +123,8 @@ class Transport:
                     f"{response.reason}: {self.redact(response.text[:200])}"
                 )
             try:
-                body = orjson.loads(b"".join(response.iter_content(chunk_size=READ_SIZE)))
-            except (requests.exceptions.RequestException, ValueError) as error:
+                body = msgspec.json.decode(b"".join(response.iter_content(chunk_size=READ_SIZE)))
+            except (requests.exceptions.RequestException, msgspec.DecodeError) as error:
                 # The headers arrived but the body broke off, stalled or is not JSON.
                 retry = self._retry_broken_body(retry, url, error)
                 continue
