@@ -13,6 +13,7 @@ from conftest import assert_baked_files_parse, baked_files, ruff_findings, setup
 
 EXPECTED_FILES = {
     ".cruft.json",
+    ".github/dependabot.yml",
     ".github/release-requirements.in",
     ".github/release-requirements.txt",
     ".github/workflows/ci.yml",
