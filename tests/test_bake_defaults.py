@@ -13,6 +13,9 @@ from conftest import TEMPLATE, assert_baked_files_parse, baked_files, ruff_findi
 
 EXPECTED_FILES = {
     ".cruft.json",
+    ".github/dependabot.yml",
+    ".github/release-requirements.in",
+    ".github/release-requirements.txt",
     ".github/workflows/ci.yml",
     ".github/workflows/release.yml",
     ".gitignore",
