@@ -59,22 +59,33 @@ def url_part(value, part):
     raise ValueError(f"url_part: unknown part {part!r}")
 
 
+# Plurals the rules below would get wrong, for the last word of a snake-case noun.
+_IRREGULAR_SINGULARS = {
+    "calories": "calorie",
+    "children": "child",
+    "cookies": "cookie",
+    "data": "data",
+    "movies": "movie",
+    "news": "news",
+    "people": "person",
+    "series": "series",
+    "species": "species",
+}
+
+
 @simple_filter
 def singular(value):
     """The singular of an English plural noun in snake case: ratings -> rating, order_lines -> order_line."""
-    text = str(value)
-    for plural_end, singular_end in (
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("xes", "x"),
-        ("ches", "ch"),
-        ("shes", "sh"),
-    ):
-        if text.endswith(plural_end):
-            return text[: -len(plural_end)] + singular_end
-    if text.endswith("s") and not text.endswith("ss"):
-        return text[:-1]
-    return text
+    *head, last = str(value).split("_")
+    if last in _IRREGULAR_SINGULARS:
+        last = _IRREGULAR_SINGULARS[last]
+    elif last.endswith("ies"):
+        last = last[:-3] + "y"
+    elif last.endswith(("sses", "uses", "xes", "ches", "shes", "zzes")):
+        last = last[:-2]
+    elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        last = last[:-1]
+    return "_".join([*head, last])
 
 
 @simple_filter

@@ -4,6 +4,7 @@ Each problem is reported as one line that names the question, the value given an
 what is allowed; cookiecutter then removes the half-made output directory.
 """
 
+import builtins
 import json
 import keyword
 import re
@@ -22,7 +23,7 @@ CLASS_PREFIX = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 CONNECTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # Nouns that name classes and methods: snake case, words of lowercase letters and digits.
 NOUN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-MAX_NOUN = 24
+MAX_NOUN = 16
 # PEP 440 public versions without epochs or local parts, which PyPI refuses anyway.
 # Numbers without leading zeros, so the version is already in the normalised form setuptools writes.
 NUMBER = r"(?:0|[1-9]\d*)"
@@ -95,6 +96,8 @@ def check_noun(question, value, example):
             value,
             f"use lowercase words of letters and digits joined by single underscores, e.g. {example}",
         )
+    if value in dir(builtins):
+        return problem(question, value, "pick a noun that is not a Python builtin such as input or filter")
     return None
 
 

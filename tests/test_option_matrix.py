@@ -56,9 +56,10 @@ TARGETED = {
     "no-date-filter": {"date_filter": "none", "auth_type": "none"},
     "sibling-keys-under-one-parent": {"records_key": "data.items", "total_key": "data.total"},
     "renamed-records-and-items": {
-        "records_name": "order_lines",
-        "item_name": "category",
-        "item_key": "categoryId",
+        # The longest nouns allowed (16 characters), so long names stay within the line length.
+        "records_name": "inventory_events",
+        "item_name": "warehouse_binary",
+        "item_key": "binId",
         "user_key": "customerId",
         "score_key": "quantity",
         "pagination": "page",
@@ -130,18 +131,18 @@ def test_names_come_from_the_records_and_items_answers(baked):
     sources = "\n".join(path.read_text() for path in package.rglob("*.py"))
 
     for name in (
-        "class MovielensFetchOrderLinesOperator(",
-        "class MovielensRankCategoriesOperator(",
-        "class MovielensOrderLinesSensor(",
-        "class MovielensOrderLinesTrigger(",
-        "def get_order_lines(",
-        "def get_order_line_pages(",
-        "def first_order_line(",
-        "def rank_categories_by_order_line(",
-        'dag_id="movielens_order_lines"',
+        "class MovielensFetchInventoryEventsOperator(",
+        "class MovielensRankWarehouseBinariesOperator(",
+        "class MovielensInventoryEventsSensor(",
+        "class MovielensInventoryEventsTrigger(",
+        "def get_inventory_events(",
+        "def get_inventory_event_pages(",
+        "def first_inventory_event(",
+        "def rank_warehouse_binaries_by_inventory_event(",
+        'dag_id="movielens_inventory_events"',
     ):
         assert name in sources, name
-    assert (package / "example_dags" / "movielens_order_lines.py").is_file()
+    assert (package / "example_dags" / "movielens_inventory_events.py").is_file()
     assert "Ratings" not in sources
     assert "Movies" not in sources
 

@@ -112,9 +112,10 @@ class {{ cookiecutter.class_prefix }}Rank{{ cookiecutter.__Items }}Operator(Base
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(min_{{ cookiecutter.__records }}, bool) or not isinstance(min_{{ cookiecutter.__records }}, int) or min_{{ cookiecutter.__records }} < 0:
+        minimum = min_{{ cookiecutter.__records }}
+        if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
             raise ValueError(
-                f"min_{{ cookiecutter.__records }}: {min_{{ cookiecutter.__records }}!r} is not allowed; give a whole number from 0 up.",
+                f"min_{{ cookiecutter.__records }}: {minimum!r} is not allowed; give a whole number from 0 up.",
             )
         self.input_path = input_path
         self.output_path = output_path
@@ -123,7 +124,10 @@ class {{ cookiecutter.class_prefix }}Rank{{ cookiecutter.__Items }}Operator(Base
     def execute(self, context: Context) -> dict[str, Any]:
         # Imported here, not at the top: DAG files import this module, and pandas and
         # pyarrow would add a second or more to every parse of every DAG that uses it.
-        from {{ cookiecutter.module_name }}.ranking import rank_{{ cookiecutter.__items }}_by_{{ cookiecutter.__record }}, read_{{ cookiecutter.__records }}
+        from {{ cookiecutter.module_name }}.ranking import (
+            rank_{{ cookiecutter.__items }}_by_{{ cookiecutter.__record }},
+            read_{{ cookiecutter.__records }},
+        )
 
         source = ObjectStoragePath(self.input_path)
         target = ObjectStoragePath(self.output_path)

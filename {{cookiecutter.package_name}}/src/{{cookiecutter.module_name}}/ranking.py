@@ -60,7 +60,10 @@ def read_{{ cookiecutter.__records }}(source: IO[bytes]) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def rank_{{ cookiecutter.__items }}_by_{{ cookiecutter.__record }}({{ cookiecutter.__records }}: pd.DataFrame, min_{{ cookiecutter.__records }}: int = 2) -> pd.DataFrame:
+def rank_{{ cookiecutter.__items }}_by_{{ cookiecutter.__record }}(
+    {{ cookiecutter.__records }}: pd.DataFrame,
+    min_{{ cookiecutter.__records }}: int = 2,
+) -> pd.DataFrame:
     """
     Rank {{ cookiecutter.__items }} by mean score, breaking ties by how many distinct users rated them.
 

@@ -90,7 +90,9 @@ class {{ cookiecutter.class_prefix }}{{ cookiecutter.__Records }}Trigger(BaseTri
                 unbounded = self.window_start is None and self.window_end is None
                 window = "" if unbounded else f" for [{self.window_start}, {self.window_end})"
                 message = f"{{ cookiecutter.__Records }}{window} are available"
-                yield TriggerEvent({"status": "success", "message": message, "{{ cookiecutter.__record }}": record})
+                yield TriggerEvent(
+                    {"status": "success", "message": message, "{{ cookiecutter.__record }}": record},
+                )
                 return
             self.log.info(
                 "No {{ cookiecutter.__records }} for [%s, %s) yet; next poll in %s s",

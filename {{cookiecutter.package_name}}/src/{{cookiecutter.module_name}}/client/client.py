@@ -37,6 +37,7 @@ class Client:
         self.base_url = base_url
         self.endpoint_url = base_url + api.endpoint
         self.name = api.endpoint
+        self.redact = transport.redact
         self.max_in_flight = transport.settings.max_in_flight if api.paginator.concurrent else 1
 
     def pages(

@@ -40,6 +40,9 @@ class PageSource(Protocol):
     name: str  # the endpoint, for messages
     max_in_flight: int
 
+    def redact(self, text: str) -> str:
+        """``text`` without the credentials a URL from the API may carry."""
+
     def get(self, params: dict[str, Any]) -> Page:
         """The endpoint's page for these query parameters."""
 
@@ -214,14 +217,21 @@ class PageNumber(Paginator):
                 longest = max(longest, len(page.records))
             if self.concurrent and source.max_in_flight > 1:
                 # The first page fixed the page size and the count: fetch the rest ahead, in order.
-                yield from self._ahead(source, params, len(page.records), first_count or 0, number, last_page)
+                yield from self._ahead(source, params, page.records, first_count or 0, number, last_page)
                 return
             number += 1
 
     def _ahead(
-        self, source: PageSource, params: dict[str, Any], step: int, count: int, after: int, last_page: int
+        self,
+        source: PageSource,
+        params: dict[str, Any],
+        first: list[Any],
+        count: int,
+        after: int,
+        last_page: int,
     ) -> Generator[list[Any], None, None]:
-        previous: list[Any] = []
+        # Each page is compared with the one before, starting from the last page read in order.
+        step, previous = len(first), first
         ahead = source.get_in_order(
             (number, {**params, self.page_param: number}) for number in range(after + 1, last_page + 1)
         )
@@ -318,7 +328,7 @@ class LinkHeader(Paginator):
             link = urljoin(page.url, link)
             if link in links_seen:
                 raise APIError(
-                    f"{source.name} linked to {link} a second time; "
+                    f"{source.name} linked to {source.redact(link)} a second time; "
                     "stopping rather than reading the same pages forever."
                 )
             links_seen.add(link)
