@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import json
 import os
 import shutil
 import subprocess
@@ -71,6 +72,20 @@ def setup_keywords(project: Path) -> dict[str, ast.expr]:
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup"
     )
     return {keyword.arg: keyword.value for keyword in call.keywords}
+
+
+def provider_info(project: Path, module: str = "airflow_movielens") -> dict:
+    """get_provider_info() of a baked project, imported from its src/ in a fresh interpreter."""
+    code = f"import json, {module}; print(json.dumps({module}.get_provider_info()))"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
 
 
 def clean_env(**overrides: str) -> dict[str, str]:

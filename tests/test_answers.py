@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import ast
-import runpy
 
 import pytest
-from conftest import assert_baked_files_parse, setup_keywords
+from conftest import assert_baked_files_parse, provider_info, setup_keywords
 from cookiecutter.exceptions import FailedHookException
 
 
@@ -147,10 +146,7 @@ def test_hostile_free_text_bakes_valid_files_that_carry_it_exactly(cookies, text
     assert result.exit_code == 0, result.exception
     project = result.project_path
     assert_baked_files_parse(project)
-    provider_info = runpy.run_path(str(project / "src" / "airflow_movielens" / "__init__.py"))[
-        "get_provider_info"
-    ]()
-    assert provider_info["description"] == text
+    assert provider_info(project)["description"] == text
     keywords = setup_keywords(project)
     assert ast.literal_eval(keywords["description"]) == text
     assert ast.literal_eval(keywords["author"]) == text

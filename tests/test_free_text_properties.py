@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE, assert_baked_files_parse, setup_keywords
+from conftest import TEMPLATE, assert_baked_files_parse, provider_info, setup_keywords
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 from hypothesis import HealthCheck, given, settings
@@ -64,8 +64,7 @@ def test_any_description_and_author_bake_exactly_or_are_refused_by_name(tmp_path
         assert list(output.iterdir()) == []
         return
     assert_baked_files_parse(project)
-    package = project / "src" / "airflow_movielens" / "__init__.py"
-    assert runpy.run_path(str(package))["get_provider_info"]()["description"] == text
+    assert provider_info(project)["description"] == text
     keywords = setup_keywords(project)
     assert ast.literal_eval(keywords["description"]) == text
     assert ast.literal_eval(keywords["author"]) == text

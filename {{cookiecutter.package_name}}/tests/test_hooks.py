@@ -371,7 +371,9 @@ def test_host_may_be_a_full_base_url(connection, monkeypatch):
     fields.update(host=f"http://127.0.0.1:{connection.port}{API.base_path}/", port=None, schema=None)
     use_connection(monkeypatch, fields)
 
-    assert {{ Hook }}().get_conn().base_url == f"http://127.0.0.1:{connection.port}{API.base_path}"
+    base_url = {{ Hook }}().get_conn().base_url
+
+    assert base_url == f"http://127.0.0.1:{connection.port}{API.base_path}"
 
 
 def test_empty_connection_fields_fall_back_to_the_defaults(monkeypatch):
