@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import atexit
 import configparser
+import functools
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
 import tempfile
@@ -95,35 +98,54 @@ def clean_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def pip_install(*args: str | Path) -> None:
-    """Install into the interpreter running the tests, without touching the network for build tools."""
+@functools.cache
+def bake_python() -> Path:
+    """
+    The interpreter into which this test process installs bakes: a venv of its own over .venv.
+
+    Its site-packages holds only the bakes installed into it, and a .pth file adds .venv's
+    site-packages after them, so Airflow and the test tools are shared. Each pytest-xdist worker
+    has its own, so two workers installing bakes with the same distribution name at the same
+    time cannot replace each other's.
+    """
+    root = Path(tempfile.mkdtemp(prefix="bake-env-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "uv",
-            "pip",
-            "install",
-            "--python",
-            sys.executable,
-            "--quiet",
-            *map(str, args),
-        ],
+        [sys.executable, "-m", "uv", "venv", "--quiet", "--python", sys.executable, root / "venv"], check=True
+    )
+    python = root / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    own = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # addsitedir, not a bare path line, so the .pth files in .venv's site-packages work too.
+    shared = "".join(f"import site; site.addsitedir({path!r})\n" for path in site.getsitepackages())
+    (Path(own) / "template-venv.pth").write_text(shared)
+    return python
+
+
+def pip_install(*args: str | Path) -> None:
+    """Install into this test process's bake interpreter, without touching the network for build tools."""
+    subprocess.run(
+        [sys.executable, "-m", "uv", "pip", "install", "--python", bake_python(), "--quiet", *map(str, args)],
         check=True,
     )
 
 
 def pip_uninstall(name: str) -> None:
-    """Remove a baked project from this interpreter; nothing to do if a later test already did."""
+    """Remove a baked project from the bake interpreter; nothing to do if a later test already did."""
     subprocess.run(
-        [sys.executable, "-m", "uv", "pip", "uninstall", "--python", sys.executable, name], check=False
+        [sys.executable, "-m", "uv", "pip", "uninstall", "--quiet", "--python", bake_python(), name],
+        check=False,
     )
 
 
 def run_baked_suite(project: Path) -> subprocess.CompletedProcess:
-    """Run a baked project's own tests with this interpreter, as `pytest` in its folder would."""
+    """Run a baked project's own tests with the bake interpreter, as `pytest` in its folder would."""
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [bake_python(), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=project,
         env=clean_env(),
         capture_output=True,
@@ -145,9 +167,9 @@ def ruff_findings(project: Path) -> str:
 
 
 def airflow_cli(*args: str, home: Path) -> subprocess.CompletedProcess:
-    """Run the airflow command of this interpreter's environment with a throwaway AIRFLOW_HOME."""
+    """Run the airflow command of the bake interpreter with a throwaway AIRFLOW_HOME."""
     return subprocess.run(
-        [BIN / "airflow", *args],
+        [bake_python(), "-m", "airflow", *args],
         env=clean_env(AIRFLOW_HOME=str(home)),
         capture_output=True,
         text=True,
@@ -172,7 +194,7 @@ def default_project(cookies_session):
 
 @pytest.fixture(scope="session")
 def installed_default_project(default_project):
-    """The default bake, installed (not editable, as a user would) into this interpreter."""
+    """The default bake, installed (not editable, as a user would) into the bake interpreter."""
     install_copy_of(default_project)
     yield default_project
     pip_uninstall("airflow-movielens")
