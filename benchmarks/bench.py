@@ -180,7 +180,10 @@ def bake_and_install(work_dir: Path) -> Path:
         sys.executable,
         "--quiet",
         "--no-build-isolation",
-        "--reinstall",
+        # Only the bake: reinstalling its dependencies too would pull files from under other
+        # processes using this environment (the template's tests run in parallel workers).
+        "--reinstall-package",
+        PACKAGE,
         "--compile-bytecode",  # as pip does: imports read bytecode, as a user's would
         project,
     )
