@@ -100,6 +100,11 @@ def get_provider_info() -> dict:
                         "schema": {"type": ["integer", "null"], "default": 1, "minimum": 1, "maximum": 32},
                         "description": "Pages fetched concurrently where the paging allows it, written in order (1 to 32).",
                     },
+                    "max_response_mb": {
+                        "label": "Largest response (MiB)",
+                        "schema": {"type": ["integer", "null"], "default": 256, "minimum": 1},
+                        "description": "A body larger than this once decompressed fails the task.",
+                    },
                 },
                 "ui-field-behaviour": {
                     **API.auth.form,

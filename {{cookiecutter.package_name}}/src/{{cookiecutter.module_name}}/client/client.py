@@ -8,11 +8,11 @@ from collections import deque
 from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit
 
 from .api import RestApi
 from .body import records_in
 from .errors import APIError
+from .origins import origin, refusal
 from .paginators import Page
 from .transport import Transport
 from .windows import Bound, checked_window
@@ -36,6 +36,7 @@ class Client:
         self.transport = transport
         self.base_url = base_url
         self.endpoint_url = base_url + api.endpoint
+        self.home = origin(self.endpoint_url)
         self.name = api.endpoint
         self.redact = transport.redact
         self.max_in_flight = transport.settings.max_in_flight if api.paginator.concurrent else 1
@@ -59,10 +60,11 @@ class Client:
         return self._page(self.transport.get(self.endpoint_url, params))
 
     def follow(self, url: str) -> Page:
-        link, home = _origin(url), _origin(self.endpoint_url)
-        if link != home:
+        # Checked as urllib3 will connect, before any byte goes out; the transport checks redirects.
+        reason = refusal(url, self.home)
+        if reason is not None:
             raise APIError(
-                f"{self.name} links its next page to {link}, not {home}; "
+                f"{self.name} links its next page to {self.redact(reason)}; "
                 "refusing to send the connection's credentials there."
             )
         return self._page(self.transport.get(url))
@@ -103,10 +105,3 @@ class Client:
         pages = self.pages(start, end, batch_size=1)
         with contextlib.closing(pages):
             return next((page[0] for page in pages), None)
-
-
-def _origin(url: str) -> str:
-    """Scheme, host and port of a URL, with the scheme's default port filled in."""
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
 from .errors import RetryDeadlineError
@@ -23,9 +23,10 @@ class Logger(Protocol):
 
 class DeadlineRetry(Retry):
     """
-    urllib3's Retry with three additions: ``Retry-After`` waits are capped at
-    ``backoff_max``, one request stops retrying once ``deadline`` seconds have gone
-    by since its first failure, and every retry is logged with its reason and wait.
+    urllib3's Retry with four additions: ``Retry-After`` waits are capped at
+    ``backoff_max``, an unreadable ``Retry-After`` (such as ``soon``) counts as absent,
+    one request stops retrying once ``deadline`` seconds have gone by since its first
+    failure, and every retry is logged with its reason and wait.
     """
 
     def __init__(
@@ -78,7 +79,10 @@ class DeadlineRetry(Retry):
         return retry
 
     def get_retry_after(self, response: Any) -> float | None:
-        retry_after = super().get_retry_after(response)
+        try:
+            retry_after = super().get_retry_after(response)
+        except InvalidHeader:
+            return None  # such as "soon": as if absent, so the backoff applies
         return None if retry_after is None else min(retry_after, self.backoff_max)
 
     def increment(

@@ -1,4 +1,4 @@
-"""Sessions and single GETs: timeouts, retries within one budget and deadline, JSON bodies."""
+"""Sessions and single GETs: timeouts, retries in one budget, same-origin redirects, capped JSON bodies."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import msgspec
 import requests
@@ -16,11 +17,16 @@ from urllib3.util.retry import Retry
 
 from .auth import RequestAuth
 from .errors import APIError
+from .origins import origin, refusal
 from .retry import DeadlineRetry, Logger
 from .settings import Settings
 
 # Read bodies in pieces of up to this many bytes (requests' default is 10 KiB).
 READ_SIZE = 1 << 20
+# Same-origin redirects followed for one GET, at most.
+MAX_REDIRECTS = 5
+# Bytes of an error answer's body read to quote from it; the rest is never read.
+ERROR_EXCERPT = 4096
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,11 @@ class Transport:
     certificates are verified unless ``settings.verify`` says otherwise. Proxies and
     ``REQUESTS_CA_BUNDLE`` are read from the environment once per session; the
     connection stays the only source of credentials (no ``~/.netrc``).
+
+    Credentials go only to the origin of ``base_url`` as urllib3 connects to it: requests
+    follows no redirect, ``get`` follows up to ``MAX_REDIRECTS`` to that origin and refuses
+    any other before sending a byte. A body is read in pieces after decompression and
+    refused past ``settings.max_response_mb``.
     """
 
     def __init__(
@@ -61,6 +72,7 @@ class Transport:
         self.logger = logger
         self.redact = redact
         self.user_agent = user_agent
+        self.home = origin(base_url)
         self.timeout = (settings.connect_timeout, settings.read_timeout)
         self.retry = DeadlineRetry.for_get(
             retries=settings.max_retries,
@@ -85,7 +97,7 @@ class Transport:
         return session
 
     def _new_session(self) -> requests.Session:
-        session = requests.Session()
+        session = _NoRedirects()
         # requests would re-read proxy and CA-bundle variables (and ~/.netrc) on every request.
         session.trust_env = False
         session.proxies = requests.utils.get_environ_proxies(self.base_url)
@@ -106,6 +118,8 @@ class Transport:
         adapter = session.get_adapter(url)
         assert isinstance(adapter, HTTPAdapter)  # noqa: S101 - mounted by _new_session
         retry: Retry = self.retry
+        self._check_origin(url, f"GET {self.redact(url)} would go to")
+        redirects = 0
         while True:
             # urllib3 retries failed requests and error statuses; handing it the budget left
             # after earlier broken bodies keeps one count and one deadline for the whole page.
@@ -117,18 +131,59 @@ class Transport:
                     f"GET {self.redact(url)} failed after retries: {self.redact(str(error))}"
                 ) from None
             retry = response.raw.retries or retry
+            if response.is_redirect:
+                url, params, redirects = self._redirect(response, redirects), None, redirects + 1
+                continue
             if not response.ok:
                 raise APIError(
                     f"GET {self.redact(response.url)} returned HTTP {response.status_code} "
-                    f"{response.reason}: {self.redact(response.text[:200])}"
+                    f"{response.reason}: {self.redact(_excerpt(response)[:200])}"
                 )
             try:
-                body = msgspec.json.decode(b"".join(response.iter_content(chunk_size=READ_SIZE)))
+                body = msgspec.json.decode(self._read(response))
             except (requests.exceptions.RequestException, msgspec.DecodeError) as error:
                 # The headers arrived but the body broke off, stalled or is not JSON.
                 retry = self._retry_broken_body(retry, url, error)
                 continue
             return Response(body, response.url, response.links, response.headers)
+
+    def _redirect(self, response: requests.Response, redirects: int) -> str:
+        """Where a redirect points, if it stays at home and within ``MAX_REDIRECTS``; else APIError."""
+        response.close()  # its body is never read
+        source = self.redact(response.url)
+        if redirects >= MAX_REDIRECTS:
+            raise APIError(
+                f"GET {source} redirected more than {MAX_REDIRECTS} times in a row; "
+                f"at most {MAX_REDIRECTS} redirects are followed."
+            )
+        # As requests reads it: http.client decodes headers as latin-1, servers send UTF-8.
+        location = response.headers["location"].encode("latin-1", "replace").decode("utf-8", "replace")
+        target = urljoin(response.url, location)
+        self._check_origin(target, f"GET {source} redirects (HTTP {response.status_code}) to")
+        return target
+
+    def _check_origin(self, url: str, what: str) -> None:
+        """Nothing if ``url`` goes to the connection's origin; else APIError, before any byte is sent."""
+        reason = refusal(url, self.home)
+        if reason is not None:
+            raise APIError(
+                f"{what} {self.redact(reason)}; refusing to send the connection's credentials there."
+            )
+
+    def _read(self, response: requests.Response) -> bytearray:
+        """The body, decompressed piece by piece; APIError past ``max_response_mb`` (not retried)."""
+        cap = self.settings.max_response_mb
+        body = bytearray()
+        for piece in response.iter_content(chunk_size=READ_SIZE):
+            body += piece
+            if len(body) > cap << 20:
+                response.close()
+                raise APIError(
+                    f"GET {self.redact(response.url)} sent a body of more than {cap} MiB "
+                    f"(max_response_mb is {cap}), counted after decompression; refusing to read "
+                    "further. Raise max_response_mb if the API's pages are really this large."
+                )
+        return body
 
     def _retry_broken_body(self, retry: Retry, url: str, error: Exception) -> Retry:
         """Count a broken body against the request's budget, wait, and return the budget left."""
@@ -155,3 +210,26 @@ class Transport:
                 session.close()
             self._sessions.clear()
             self._local = threading.local()
+
+
+class _NoRedirects(requests.Session):
+    """
+    A session that follows no redirect: ``Transport.get`` follows those to the same origin.
+
+    requests strips only ``Authorization`` from a redirect to another host, so an API-key
+    header or query would go along; and with redirects off it still reads a redirect's
+    whole body to find the next hop. Without a target it does neither.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None
+
+
+def _excerpt(response: requests.Response) -> str:
+    """The start of an error answer's body, to quote: at most ``ERROR_EXCERPT`` bytes are read."""
+    try:
+        start = next(response.iter_content(chunk_size=ERROR_EXCERPT), b"")
+    except requests.exceptions.RequestException:
+        start = b""
+    response.close()
+    return start.decode("utf-8", "replace") if isinstance(start, bytes) else str(start)
