@@ -65,6 +65,7 @@ EXPECTED_FILES = {
     "tests/test_faults.py",
     "tests/test_hooks.py",
     "tests/test_hostile_transport.py",
+    "tests/test_leftovers.py",
     "tests/test_operators.py",
     "tests/test_paginators.py",
     "tests/test_provider.py",

@@ -36,9 +36,14 @@ setup(
     extras_require={
         "dev": [
             "build>=1.2",
+            # A real S3 API on loopback (moto_server) and fsspec's S3 filesystem, for the tests of
+            # what a failed or killed write leaves in object storage. s3fs pins the fsspec it
+            # matches; pip picks the release that matches the one Airflow installs.
+            "moto[server]>=5.1",
             "pre-commit>=4.0",
             "pytest>=8.0",
             "ruff>=0.8",
+            "s3fs>=2024.6",
             "twine>=6.0",
         ],
     },

@@ -27,9 +27,10 @@ class {{ cookiecutter.class_prefix }}Fetch{{ cookiecutter.__Records }}Operator(B
     Fetch the {{ cookiecutter.__records }} of one window and write them as JSON Lines (one record per line).
 
     Records stream from the API to storage page by page, so memory stays flat however
-    large the window. The file is written under a temporary name beside the target and
-    renamed into place only when complete: readers never see a partial file, and a
-    failed run leaves nothing behind.
+    large the window. Readers never see a partial file: a local file is written under a
+    temporary name beside the target and renamed into place only when complete (the next
+    run removes what a killed one left), and an object store's upload is committed only on
+    success. A failed run leaves nothing behind.
 
     :param output_path: Where to write, a local path or any ``ObjectStoragePath`` URL
         (``file://``, or ``s3://`` and friends once their provider is installed). Templated.
