@@ -120,7 +120,7 @@ class Transport:
             if not response.ok:
                 raise APIError(
                     f"GET {self.redact(response.url)} returned HTTP {response.status_code} "
-                    f"{response.reason}: {self.redact(response.text[:200])}"
+                    f"{response.reason}: {self.redact(response.text)[:200]}"
                 )
             try:
                 body = msgspec.json.decode(b"".join(response.iter_content(chunk_size=READ_SIZE)))
