@@ -66,15 +66,16 @@ class Answer:
         body: bytes | Iterable[bytes] = b"",
         *,
         pause: float = 0.0,
+        reason: str = "Hostile",
     ) -> Answer:
-        """A status line, headers and a body (bytes, or pieces of it); ``Content-Length`` when the body is bytes."""
+        """A status line with ``reason``, headers and a body (bytes, or pieces); ``Content-Length`` for bytes."""
         head = {"Content-Type": "application/json", "Connection": "close", **(headers or {})}
         if isinstance(body, bytes):
             head.setdefault("Content-Length", str(len(body)))
             pieces: Iterable[bytes] = [body]
         else:
             pieces = body
-        lines = [f"HTTP/1.1 {status} Hostile"] + [f"{name}: {value}" for name, value in head.items()]
+        lines = [f"HTTP/1.1 {status} {reason}"] + [f"{name}: {value}" for name, value in head.items()]
         return cls(_chain([("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")], pieces), pause)
 
     @classmethod
@@ -131,7 +132,7 @@ class HostileAPI:
                 server._answer(self.connection, server.script(request))
                 self.close_connection = True
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            def log_message(self, *args: Any) -> None:
                 pass  # quiet
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)

@@ -15,7 +15,7 @@ from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.api import API
 from {{ cookiecutter.module_name }}.client import RestApi
 from {{ cookiecutter.module_name }}.client.client import Client
-from {{ cookiecutter.module_name }}.client.redaction import without_userinfo
+from {{ cookiecutter.module_name }}.client.redaction import Redactor, without_userinfo
 from {{ cookiecutter.module_name }}.client.settings import Settings
 from {{ cookiecutter.module_name }}.client.transport import Transport
 from {{ cookiecutter.module_name }}.client.windows import Bound
@@ -58,6 +58,7 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         self.api = api
         self.settings = settings
         self._client: Client | None = None
+        self._redactor = Redactor(())
         self._lock = threading.Lock()
 
     def get_conn(self) -> Client:
@@ -70,8 +71,13 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
     def _new_client(self) -> Client:
         conn = self.get_connection(self.conn_id)
         auth = self.api.auth
-        for secret in auth.secrets(conn.login, conn.password):
-            mask_secret(secret)  # out of task logs, in every form it travels in
+        secrets = auth.secrets(conn.login, conn.password)
+        for secret in secrets:
+            # Out of task logs in every form it travels or comes back in, before any request:
+            # urllib3's own retry warnings name the URL, API key included, and only this masks them.
+            mask_secret(secret)
+        # The same forms out of every message and error of the client, whatever the API echoes.
+        self._redactor = redactor = Redactor(secrets, lambda text: auth.redact(without_userinfo(text)))
         settings = Settings.read(self.settings, conn.extra_dejson)
         if settings.verify is False:
             self.log.warning("TLS certificate verification is off for connection %s", self.conn_id)
@@ -81,7 +87,7 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
             base_url=base_url,
             auth=auth.attach(conn.login, conn.password),
             logger=self.log,
-            redact=lambda text: auth.redact(without_userinfo(text)),
+            redact=redactor,
             user_agent=f"{{ cookiecutter.package_name }}/{__version__}",
         )
         client = Client(self.api, transport, base_url)
@@ -131,6 +137,20 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
             for page in pages:
                 yield from page
 
+    @contextlib.contextmanager
+    def _credentials_scrubbed(self) -> Generator[None, None, None]:
+        """
+        Errors from inside leave without any form of the connection's credentials in their text.
+
+        The one place every error of the client passes on its way out: the API's own words in
+        it (a body, a reason phrase, a link or a redirect that echoes a credential) included.
+        """
+        try:
+            yield
+        except Exception as error:
+            self._redactor.scrub(error)
+            raise
+
     def get_{{ cookiecutter.__record }}_pages(
         self, start_date: Bound | None = None, end_date: Bound | None = None, batch_size: int = 100
     ) -> Generator[list[dict[str, Any]], None, None]:
@@ -145,7 +165,18 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         :param end_date: End of the window (exclusive), in the same forms; None for no upper bound.
         :param batch_size: Records asked for per request.
         """
-        return self.get_conn().pages(start_date, end_date, batch_size)
+        with self._credentials_scrubbed():
+            return self._scrubbed(self.get_conn().pages(start_date, end_date, batch_size))
+
+    def _scrubbed(self, pages: Generator[list[Any], None, None]) -> Generator[list[Any], None, None]:
+        """``pages``, with every error on the way scrubbed of the credentials; closing it closes them."""
+        with contextlib.closing(pages):
+            while True:
+                with self._credentials_scrubbed():
+                    page = next(pages, None)
+                if page is None:
+                    return
+                yield page
 
     def first_{{ cookiecutter.__record }}(
         self, start_date: Bound | None = None, end_date: Bound | None = None
@@ -156,7 +187,8 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         Asks for a single record, with the same auth, retries and paging checks as
         ``get_{{ cookiecutter.__records }}``: what the sensor and its trigger do on every poke.
         """
-        return self.get_conn().first_record(start_date, end_date)
+        with self._credentials_scrubbed():
+            return self.get_conn().first_record(start_date, end_date)
 
     def test_connection(self) -> tuple[bool, str]:
         """Check that the API answers with the connection's credentials (the UI's Test button)."""

@@ -3,7 +3,9 @@ How a request carries the Airflow connection's credentials: one small class per 
 
 ``attach`` turns the connection's login and password into a requests auth callable, which
 the transport hands to every session; ``secrets`` lists every form in which the credential
-travels, so the hook can mask each one in task logs; ``form`` is how the connection form
+travels or may come back (raw, URL-encoded, JSON-escaped, inside a basic-auth header's
+base64), so the hook blanks each one in its messages and masks it in task logs; ``redact``
+blanks what the scheme puts into URLs even when its value differs; ``form`` is how the connection form
 labels and hides the built-in fields. A scheme these do not cover is a subclass away.
 
 This module imports nothing heavy: the provider's metadata reads ``form`` at discovery.
@@ -11,12 +13,11 @@ This module imports nothing heavy: the provider's metadata reads ``form`` at dis
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
-from .redaction import query_parameter_redactor
+from .redaction import basic_token, encodings, query_parameter_redactor
 
 # What requests accepts as ``Session.auth``: a callable that takes and returns a PreparedRequest.
 RequestAuth = Callable[[Any], Any]
@@ -35,8 +36,8 @@ class NoAuth:
         return None
 
     def secrets(self, login: str | None, password: str | None) -> list[str]:
-        """Every form of the credential that could appear in a request, for masking."""
-        return [password] if password else []
+        """Every form of the credential that could appear in a request or an answer, for masking."""
+        return encodings(password or "")
 
     def redact(self, text: str) -> str:
         """``text`` without any credential this scheme puts into URLs."""
@@ -58,15 +59,13 @@ class Basic(NoAuth):
     def attach(self, login: str | None, password: str | None) -> RequestAuth | None:
         if not login:
             return None
-        token = base64.b64encode(f"{login}:{password or ''}".encode()).decode()
-        return _with_header("Authorization", f"Basic {token}")
+        return _with_header("Authorization", f"Basic {basic_token(login, password or '')}")
 
     def secrets(self, login: str | None, password: str | None) -> list[str]:
         if not login:
             return super().secrets(login, password)
         # The header's base64 form too: an API that echoes the header back must not leak it.
-        encoded = base64.b64encode(f"{login}:{password or ''}".encode()).decode()
-        return [*super().secrets(login, password), encoded]
+        return [*super().secrets(login, password), *encodings(basic_token(login, password or ""))]
 
 
 class Bearer(NoAuth):
@@ -125,11 +124,6 @@ class ApiKeyQuery(NoAuth):
             return request
 
         return add_key
-
-    def secrets(self, login: str | None, password: str | None) -> list[str]:
-        if not password:
-            return []
-        return [password, quote(password, safe=""), quote_plus(password)]
 
     def redact(self, text: str) -> str:
         return query_parameter_redactor(self.parameter, quote_plus(self.parameter))(text)

@@ -137,7 +137,7 @@ class Transport:
             if not response.ok:
                 raise APIError(
                     f"GET {self.redact(response.url)} returned HTTP {response.status_code} "
-                    f"{response.reason}: {self.redact(_excerpt(response)[:200])}"
+                    f"{response.reason}: {self.redact(_excerpt(response))[:200]}"
                 )
             try:
                 body = msgspec.json.decode(self._read(response))
