@@ -131,7 +131,7 @@ class HostileAPI:
                 server._answer(self.connection, server.script(request))
                 self.close_connection = True
 
-            def log_message(self, format: str, *args: Any) -> None:
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
                 pass  # quiet
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
