@@ -93,7 +93,7 @@ class Deadlines:
             else:
                 fresh = watch is None or watch.requested
             if fresh:
-                watch = _Watch(connection, time.monotonic() + self.timeout)
+                watch = _Watch(connection, time.monotonic() + self.timeout, _absolute(connection, ""))
                 self._watches[connection] = watch
                 self._start_watchdog()
             assert watch is not None  # noqa: S101 - made just above
@@ -134,10 +134,13 @@ class Deadlines:
         if self.aborted:
             raise AbortedError(f"GET {self.redact(watch.url if watch else '')} was aborted")
         if watch is not None and watch.expired:
-            part = "headers" if watch.response is None else "body"
+            if not watch.requested:
+                stage = "was still connecting"
+            else:
+                stage = f"was still sending its {'headers' if watch.response is None else 'body'}"
             raise ResponseTimeoutError(
-                f"GET {self.redact(watch.url)} was still sending its {part} after "
-                f"response_timeout ({self.timeout:g} s); an answer must be complete within it."
+                f"GET {self.redact(watch.url)} {stage} after response_timeout ({self.timeout:g} s); "
+                "an answer must be complete within it."
             )
 
     # Called by the transport's owner, from any thread.
@@ -206,7 +209,11 @@ class WatchedConnection(HTTPConnection):
 
     def connect(self) -> None:
         watch = self.deadlines.begin(self)
-        super().connect()
+        try:
+            super().connect()
+        except Exception:
+            self.deadlines.check(watch)
+            raise
         self.deadlines.connected(watch, self.sock)
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
@@ -257,7 +264,9 @@ def _cut(watch: _Watch) -> None:
     """Shut the exchange's socket down both ways: a read blocked on it returns at once."""
     sock = watch.connection.sock or watch.sock
     if sock is None:
-        return  # still connecting: bounded by connect_timeout, and cut once connected
+        # Still connecting, or in a TLS handshake (its socket is not published until it is
+        # done): bounded by connect_timeout per read, and cut once connected.
+        return
     with contextlib.suppress(OSError):  # already closed
         # The plain socket's shutdown, also under TLS: it only wakes the reader.
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
