@@ -25,7 +25,7 @@ setup(
         # 3.2 is the first Airflow to read the connection form from get_provider_info()
         # and to offer CronDataIntervalTimetable in airflow.sdk.
         "apache-airflow>=3.2",
-        "asgiref>=3.3",  # sync_to_async(thread_sensitive=False), for the trigger
+        "asgiref>=3.3.2",  # sync_to_async(thread_sensitive=False, executor=...), for the trigger
         "pandas>=2.2",
         # Airflow depends on it too; it reads bodies and writes JSON Lines.
         "msgspec>=0.19",

@@ -401,6 +401,8 @@ def test_timeouts_and_retries_come_from_connection_extras(connection, monkeypatc
         ("max_retries", -1),
         ("read_timeout", "nan"),
         ("backoff_max", "inf"),
+        ("response_timeout", 0),
+        ("response_timeout", "never"),
     ],
 )
 def test_a_bad_extra_is_refused_by_name(monkeypatch, extra, value):

@@ -90,6 +90,11 @@ def get_provider_info() -> dict:
                         "schema": {"type": ["number", "null"], "default": 300},
                         "description": "How long one request may keep failing before the task fails.",
                     },
+                    "response_timeout": {
+                        "label": "Response timeout (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 300},
+                        "description": "How long one answer may take in all, headers and body; not retried.",
+                    },
                     "verify": {
                         "label": "TLS verification",
                         "schema": {"type": ["string", "boolean", "null"], "default": True},

@@ -36,12 +36,12 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
     :param conn_id: Airflow connection id.
     :param api: The API description; ``api.API`` unless a test or a subclass says otherwise.
     :param settings: ``connect_timeout``, ``read_timeout``, ``max_retries``, ``backoff_factor``,
-        ``backoff_max``, ``retry_deadline``, ``max_in_flight``, ``max_response_mb``: each
-        overrides the connection extra of the same name (``client.settings.Settings`` lists
-        them with their defaults). Above 1, ``max_in_flight`` lets paginators that know every
-        page's position after the first (offset or page numbers with a total) fetch the rest
-        concurrently, still yielded in the API's order; raise it only as far as the API's rate
-        limits allow.
+        ``backoff_max``, ``retry_deadline``, ``response_timeout``, ``max_in_flight``,
+        ``max_response_mb``: each overrides the connection extra of the same name
+        (``client.settings.Settings`` lists them with their defaults). Above 1,
+        ``max_in_flight`` lets paginators that know every page's position after the first
+        (offset or page numbers with a total) fetch the rest concurrently, still yielded in the
+        API's order; raise it only as far as the API's rate limits allow.
     """
 
     conn_name_attr = "conn_id"
@@ -60,12 +60,15 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         self._client: Client | None = None
         self._redactor = Redactor(())
         self._lock = threading.Lock()
+        self._aborted = False
 
     def get_conn(self) -> Client:
         """The client for this connection, made once: base URL, credentials, timeouts, retries."""
         with self._lock:
             if self._client is None:
                 self._client = self._new_client()
+                if self._aborted:  # abort() came while the connection was being read
+                    self._client.transport.abort()
             return self._client
 
     def _new_client(self) -> Client:
@@ -116,6 +119,18 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
             if self._client is not None:
                 self._client.transport.close()
             self._client = None
+
+    def abort(self) -> None:
+        """
+        Cut this hook's requests in flight and refuse new ones, for a caller that gave up.
+
+        Safe from any thread, and never waits: the threads blocked on those requests raise
+        at once. The trigger calls it when a poll is cancelled.
+        """
+        self._aborted = True
+        client = self._client
+        if client is not None:
+            client.transport.abort()
 
     def __enter__(self) -> {{ cookiecutter.class_prefix }}Hook:
         return self

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -70,18 +71,9 @@ class {{ cookiecutter.class_prefix }}{{ cookiecutter.__Records }}Trigger(BaseTri
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        # Each poll runs the synchronous hook in a worker thread: the hook stays the one
-        # place that knows the API, and the triggerer's event loop never waits on the
-        # network or on a retry's backoff. asgiref's sync_to_async is what Airflow's own
-        # async hooks use to read connections: from its threads the connection request
-        # reaches the triggerer's supervisor on every Airflow 3 release. thread_sensitive=False
-        # takes a thread from the loop's pool rather than asgiref's single shared one, which a
-        # slow API would hold up for every other trigger. A cancelled trigger stops at once; a
-        # poll already in flight ends in its thread within the hook's timeouts and retry deadline.
-        poll = sync_to_async(self._first_record, thread_sensitive=False)
         while True:
             try:
-                record = await poll()
+                record = await self._poll()
             except Exception as error:
                 # The hook has already retried what a retry can fix.
                 yield TriggerEvent({"status": "error", "message": f"{type(error).__name__}: {error}"})
@@ -102,6 +94,31 @@ class {{ cookiecutter.class_prefix }}{{ cookiecutter.__Records }}Trigger(BaseTri
             )
             await asyncio.sleep(self.poke_interval)
 
-    def _first_record(self) -> dict[str, Any] | None:
-        with {{ cookiecutter.class_prefix }}Hook(self.conn_id) as hook:
+    async def _poll(self) -> dict[str, Any] | None:
+        """
+        One poll: the synchronous hook in a thread of its own, cut short if the poll is cancelled.
+
+        The hook stays the one place that knows the API, and the triggerer's event loop never
+        waits on the network or on a retry's backoff. asgiref's sync_to_async is what
+        Airflow's own async hooks use to read connections: from its threads the connection
+        request reaches the triggerer's supervisor on every Airflow 3 release. Each poll gets
+        a fresh one-thread executor rather than asgiref's single shared thread (which a slow
+        API would hold up for every other trigger) or the loop's pool (whose threads outlive
+        the polls). When the trigger is cancelled, or a caller's timeout cancels the poll,
+        ``abort()`` shuts the sockets of its requests: the thread raises at once and ends
+        rather than staying blocked on an API that never finishes answering.
+        """
+        hook = {{ cookiecutter.class_prefix }}Hook(self.conn_id)
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="{{ cookiecutter.module_name }}-poll")
+        poll = sync_to_async(self._first_record, thread_sensitive=False, executor=executor)
+        try:
+            return await poll(hook)
+        except asyncio.CancelledError:
+            hook.abort()
+            raise
+        finally:
+            executor.shutdown(wait=False)  # its thread ends with the poll
+
+    def _first_record(self, hook: {{ cookiecutter.class_prefix }}Hook) -> dict[str, Any] | None:
+        with hook:
             return hook.first_{{ cookiecutter.__record }}(self.window_start, self.window_end)

@@ -22,6 +22,8 @@ class Settings:
     :param backoff_factor: Base of the exponential backoff between retries, in seconds (0.5).
     :param backoff_max: Longest wait between two attempts, ``Retry-After`` included, in seconds (60).
     :param retry_deadline: Seconds one request may spend failing and retrying before it gives up (300).
+    :param response_timeout: Seconds one answer may take in all, from connecting to its last byte (300);
+        an answer still arriving then fails the request, without a retry.
     :param max_in_flight: Requests sent at once (1), for paginators that can ask for pages ahead.
     :param max_response_mb: Largest response body, in MiB once decompressed (256); a larger one fails.
     :param verify: TLS verification: True, False, or the path of a CA bundle (True).
@@ -33,6 +35,7 @@ class Settings:
     backoff_factor: float = 0.5
     backoff_max: float = 60.0
     retry_deadline: float = 300.0
+    response_timeout: float = 300.0
     max_in_flight: int = 1
     max_response_mb: int = 256
     verify: bool | str = True
@@ -56,6 +59,7 @@ class Settings:
             backoff_factor=pick("backoff_factor", cls.backoff_factor, allow_zero=True),
             backoff_max=pick("backoff_max", cls.backoff_max, allow_zero=True),
             retry_deadline=pick("retry_deadline", cls.retry_deadline),
+            response_timeout=pick("response_timeout", cls.response_timeout),
             max_in_flight=pick("max_in_flight", cls.max_in_flight, kind=int, highest=MAX_IN_FLIGHT),
             max_response_mb=pick("max_response_mb", cls.max_response_mb, kind=int),
             verify=checked_verify(extras.get("verify") if verify is None else verify),

@@ -16,6 +16,7 @@ from urllib3.exceptions import MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
 from .auth import RequestAuth
+from .deadline import DeadlineAdapter, Deadlines
 from .errors import APIError
 from .origins import origin, refusal
 from .retry import DeadlineRetry, Logger
@@ -43,7 +44,8 @@ class Transport:
     """
     GETs JSON from the API at ``base_url``, with one ``requests.Session`` per thread.
 
-    Every request has connect and read timeouts. Idempotent GETs are retried with
+    Every request has connect and read timeouts, and each answer a total deadline
+    (``deadline``). Idempotent GETs are retried with
     exponential backoff on 429, 5xx, connection errors and broken bodies, honouring
     ``Retry-After``, within one retry budget and one deadline per request. TLS
     certificates are verified unless ``settings.verify`` says otherwise. Proxies and
@@ -82,6 +84,7 @@ class Transport:
             logger=logger,
             redact=redact,
         )
+        self.deadlines = Deadlines(settings.response_timeout, redact)
         self._lock = threading.Lock()
         self._local = threading.local()
         self._sessions: dict[threading.Thread, requests.Session] = {}
@@ -105,7 +108,7 @@ class Transport:
         if verify is True:
             verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         session.verify = verify
-        adapter = HTTPAdapter(max_retries=self.retry)
+        adapter = DeadlineAdapter(self.deadlines, max_retries=self.retry)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers.update({"Accept": "application/json", "User-Agent": self.user_agent})
@@ -142,6 +145,7 @@ class Transport:
             try:
                 body = msgspec.json.decode(self._read(response))
             except (requests.exceptions.RequestException, msgspec.DecodeError) as error:
+                self.deadlines.check()  # cut at response_timeout: fails now, not retried
                 # The headers arrived but the body broke off, stalled or is not JSON.
                 retry = self._retry_broken_body(retry, url, error)
                 continue
@@ -202,6 +206,10 @@ class Transport:
         with self._lock:
             for thread in [thread for thread in self._sessions if not thread.is_alive()]:
                 self._sessions.pop(thread).close()
+
+    def abort(self) -> None:
+        """Cut every request in flight (their threads raise at once) and refuse new ones."""
+        self.deadlines.abort()
 
     def close(self) -> None:
         """Close every session; the next GET opens a new one."""
