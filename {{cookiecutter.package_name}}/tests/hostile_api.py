@@ -131,13 +131,16 @@ class HostileAPI:
                 server._answer(self.connection, server.script(request))
                 self.close_connection = True
 
-            def log_message(self, format: str, *args: Any) -> None:
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it
                 pass  # quiet
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="hostile-api", daemon=True)
+        # A short poll interval: shutdown() waits for it, once per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.01,), name="hostile-api", daemon=True
+        )
 
     @property
     def port(self) -> int:

@@ -100,6 +100,11 @@ def get_provider_info() -> dict:
                         "schema": {"type": ["integer", "null"], "default": 1, "minimum": 1, "maximum": 32},
                         "description": "Pages fetched concurrently where the paging allows it, written in order (1 to 32).",
                     },
+                    "max_pages": {
+                        "label": "Most pages per window",
+                        "schema": {"type": ["integer", "null"], "default": 1000000, "minimum": 1},
+                        "description": "A run fails rather than read more pages than this (1,000,000).",
+                    },
                 },
                 "ui-field-behaviour": {
                     **API.auth.form,

@@ -36,8 +36,8 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
     :param conn_id: Airflow connection id.
     :param api: The API description; ``api.API`` unless a test or a subclass says otherwise.
     :param settings: ``connect_timeout``, ``read_timeout``, ``max_retries``, ``backoff_factor``,
-        ``backoff_max``, ``retry_deadline``, ``max_in_flight``: each overrides the connection
-        extra of the same name (``client.settings.Settings`` lists them with their defaults).
+        ``backoff_max``, ``retry_deadline``, ``max_in_flight``, ``max_pages``: each overrides the
+        connection extra of the same name (``client.settings.Settings`` lists them with their defaults).
         Above 1, ``max_in_flight`` lets paginators that know every page's position after the
         first (offset or page numbers with a total) fetch the rest concurrently, still yielded
         in the API's order; raise it only as far as the API's rate limits allow.

@@ -23,6 +23,7 @@ class Settings:
     :param backoff_max: Longest wait between two attempts, ``Retry-After`` included, in seconds (60).
     :param retry_deadline: Seconds one request may spend failing and retrying before it gives up (300).
     :param max_in_flight: Requests sent at once (1), for paginators that can ask for pages ahead.
+    :param max_pages: Pages one window may take (1,000,000); a total that announces more fails at once.
     :param verify: TLS verification: True, False, or the path of a CA bundle (True).
     """
 
@@ -33,6 +34,7 @@ class Settings:
     backoff_max: float = 60.0
     retry_deadline: float = 300.0
     max_in_flight: int = 1
+    max_pages: int = 1_000_000
     verify: bool | str = True
 
     @classmethod
@@ -55,6 +57,7 @@ class Settings:
             backoff_max=pick("backoff_max", cls.backoff_max, allow_zero=True),
             retry_deadline=pick("retry_deadline", cls.retry_deadline),
             max_in_flight=pick("max_in_flight", cls.max_in_flight, kind=int, highest=MAX_IN_FLIGHT),
+            max_pages=pick("max_pages", cls.max_pages, kind=int),
             verify=checked_verify(extras.get("verify") if verify is None else verify),
         )
 

@@ -15,6 +15,7 @@ from urllib3.exceptions import MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
 from .auth import RequestAuth
+from .body import decode
 from .errors import APIError
 from .retry import DeadlineRetry, Logger
 from .settings import Settings
@@ -123,7 +124,9 @@ class Transport:
                     f"{response.reason}: {self.redact(response.text[:200])}"
                 )
             try:
-                body = msgspec.json.decode(b"".join(response.iter_content(chunk_size=READ_SIZE)))
+                body = decode(
+                    b"".join(response.iter_content(chunk_size=READ_SIZE)), self.redact(response.url)
+                )
             except (requests.exceptions.RequestException, msgspec.DecodeError) as error:
                 # The headers arrived but the body broke off, stalled or is not JSON.
                 retry = self._retry_broken_body(retry, url, error)
