@@ -21,10 +21,11 @@ _BODY = msgspec.json.Decoder()
 # The body's top level only: each value stays the raw JSON text msgspec found for it.
 _TOP = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _OPENING = re.compile(rb"[ \t\n\r]*\{[ \t\n\r]*(\}?)")
-_KEY = re.compile(rb'[ \t\n\r]*("(?:[^"\\]|\\.)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
+_KEY = re.compile(rb'[ \t\n\r]*("(?:[^"\\]+|\\.)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
 _AFTER_VALUE = re.compile(rb"[ \t\n\r]*([,}])")
-# A JSON string, or one of the non-standard constants some encoders write for non-finite floats.
-_NON_FINITE = re.compile(rb'"(?:[^"\\]|\\.)*+"|-?Infinity|NaN', re.DOTALL)
+# A JSON string (its closing quote optional, so that a string cut short never makes the scan
+# backtrack), or one of the non-standard constants some encoders write for non-finite floats.
+_NON_FINITE = re.compile(rb'"(?:[^"\\]+|\\.)*"?|-?Infinity|NaN', re.DOTALL)
 
 
 def decode(data: bytes, url: str) -> Any:
@@ -44,8 +45,8 @@ def decode(data: bytes, url: str) -> Any:
     except _OutOfRangeError as error:
         where = f"under the top-level key {error.key!r}" if error.key else "in the body"
         raise APIError(
-            f"GET {url} sent a number {where} beyond the range of a float ({error.reason}): it would "
-            "be infinity, which JSON cannot represent; refusing the page."
+            f"GET {url} sent a number {where} out of range ({error.reason}): a float beyond its range "
+            "would be infinity, which JSON cannot represent; refusing the page."
         ) from None
     except RecursionError:
         raise APIError(
@@ -71,7 +72,8 @@ def _decoded(data: bytes | msgspec.Raw, key: str) -> Any:
     try:
         return _BODY.decode(data)
     except msgspec.ValidationError as error:
-        # Decoding into Any validates nothing but numbers: this one overflows a float.
+        # Decoding into Any validates nothing but numbers: a float that overflows, or an integer
+        # of more digits than Python converts (4,300).
         raise _OutOfRangeError(key, str(error)) from None
 
 
@@ -110,7 +112,7 @@ def _non_finite_constant(data: bytes) -> str:
     """The first NaN, Infinity or -Infinity outside a string in ``data``, or ''."""
     if b"NaN" not in data and b"Infinity" not in data:
         return ""
-    for match in _NON_FINITE.finditer(data):
+    for match in _NON_FINITE.finditer(data):  # a string cut short runs to the end: nothing is found in it
         if not match.group().startswith(b'"'):
             return match.group().decode()
     return ""
