@@ -317,10 +317,11 @@ def test_a_body_that_stays_broken_fails_once_retries_are_spent(connection):
     assert len(connection.requests) == 3
 
 
+# NaN and Infinity are whole bodies that no retry mends: they fail at once (test_hostile_paging.py).
 @pytest.mark.parametrize(
     "not_json",
-    [b'{"score": NaN}', b'{"low": -Infinity}', b'{"result": ['],
-    ids=["nan", "infinity", "cut-short"],
+    [b'{"result": [', b'{"result": [}'],
+    ids=["cut-short", "malformed"],
 )
 def test_a_body_that_is_not_strict_json_is_a_clear_error_once_retries_are_spent(connection, not_json):
     connection.add_faults(*[Fault(body=not_json)] * 3)

@@ -110,6 +110,11 @@ def get_provider_info() -> dict:
                         "schema": {"type": ["integer", "null"], "default": 256, "minimum": 1},
                         "description": "A body larger than this once decompressed fails the task.",
                     },
+                    "max_pages": {
+                        "label": "Most pages per window",
+                        "schema": {"type": ["integer", "null"], "default": 1000000, "minimum": 1},
+                        "description": "A run fails rather than read more pages than this (1,000,000).",
+                    },
                 },
                 "ui-field-behaviour": {
                     **API.auth.form,

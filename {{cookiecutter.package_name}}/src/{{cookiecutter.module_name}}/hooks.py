@@ -37,7 +37,7 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
     :param api: The API description; ``api.API`` unless a test or a subclass says otherwise.
     :param settings: ``connect_timeout``, ``read_timeout``, ``max_retries``, ``backoff_factor``,
         ``backoff_max``, ``retry_deadline``, ``response_timeout``, ``max_in_flight``,
-        ``max_response_mb``: each overrides the connection extra of the same name
+        ``max_response_mb``, ``max_pages``: each overrides the connection extra of the same name
         (``client.settings.Settings`` lists them with their defaults). Above 1,
         ``max_in_flight`` lets paginators that know every page's position after the first
         (offset or page numbers with a total) fetch the rest concurrently, still yielded in the

@@ -1,10 +1,132 @@
-"""Reading a page's JSON body: dotted keys, the records, and counts."""
+"""
+Reading a page's JSON body: strict decoding, dotted keys, the records, and counts.
+
+``decode`` accepts only what every JSON reader reads the same way (RFC 8259), so each record
+can be written back as a valid JSON line: no NaN or Infinity, no number that overflows a float
+to infinity, no top-level key given twice, no nesting deeper than the interpreter can follow.
+It tells a body that broke off in transit (``msgspec.DecodeError``, worth a retry) from a whole
+body that is unusable (``APIError``, naming the page and the problem: asking again would not help).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import msgspec
+
 from .errors import APIError
+
+_BODY = msgspec.json.Decoder()
+# The body's top level only: each value stays the raw JSON text msgspec found for it.
+_TOP = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_OPENING = re.compile(rb"[ \t\n\r]*\{[ \t\n\r]*(\}?)")
+_KEY = re.compile(rb'[ \t\n\r]*("(?:[^"\\]+|\\.)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
+_AFTER_VALUE = re.compile(rb"[ \t\n\r]*([,}])")
+# A JSON string (its closing quote optional, so that a string cut short never makes the scan
+# backtrack), or one of the non-standard constants some encoders write for non-finite floats.
+_NON_FINITE = re.compile(rb'"(?:[^"\\]+|\\.)*"?|-?Infinity|NaN', re.DOTALL)
+
+
+def decode(data: bytes | bytearray, url: str) -> Any:
+    """
+    The JSON body of the page at ``url`` (already free of credentials, for messages).
+
+    Raises ``msgspec.DecodeError`` for a body that is not JSON, such as one cut short, and
+    ``APIError`` for a complete body that JSON Lines cannot carry as it is.
+    """
+    try:
+        opening = _OPENING.match(data)
+        if opening is None or opening.group(1):
+            return _decoded(data, "")
+        top = _TOP.decode(data)
+        _refuse_duplicate_keys(data, opening.end(), top, url)
+        return {key: _decoded(value, key) for key, value in top.items()}
+    except _OutOfRangeError as error:
+        where = f"under the top-level key {error.key!r}" if error.key else "in the body"
+        raise APIError(
+            f"GET {url} sent a number {where} out of range ({error.reason}): a float beyond its range "
+            "would be infinity, which JSON cannot represent; refusing the page."
+        ) from None
+    except RecursionError:
+        raise APIError(
+            f"GET {url} sent a body nested deeper than the interpreter can follow (arrays or objects "
+            "about a thousand levels deep); refusing the page."
+        ) from None
+    except msgspec.DecodeError:
+        constant = _non_finite_constant(data)
+        if constant:
+            raise APIError(
+                f"GET {url} sent {constant}, which is not JSON (RFC 8259 has no NaN or Infinity); "
+                "refusing the page rather than writing a line no JSON reader accepts."
+            ) from None
+        raise
+
+
+class _OutOfRangeError(Exception):
+    def __init__(self, key: str, reason: str) -> None:
+        self.key, self.reason = key, reason
+
+
+def _decoded(data: bytes | bytearray | msgspec.Raw, key: str) -> Any:
+    try:
+        return _BODY.decode(data)
+    except msgspec.ValidationError as error:
+        # Decoding into Any validates nothing but numbers: a float that overflows, or an integer
+        # of more digits than Python converts (4,300).
+        raise _OutOfRangeError(key, str(error)) from None
+
+
+def _refuse_duplicate_keys(
+    data: bytes | bytearray, position: int, top: dict[str, msgspec.Raw], url: str
+) -> None:
+    """
+    An error if the object at ``data[position:]`` names a top-level key twice.
+
+    msgspec keeps the last value of a repeated key. Walking the keys in the text and skipping
+    each value by the length of the one msgspec kept finds every earlier value of a repeated
+    key: either the key comes round again, or the text there is not the value that was kept.
+    """
+    seen: set[str] = set()
+    while True:
+        match = _KEY.match(data, position)
+        if match is None:  # msgspec read a key here, so this cannot happen with valid JSON
+            raise msgspec.DecodeError("a top-level key could not be read")
+        key = _BODY.decode(match.group(1))
+        kept = top.get(key)
+        position = match.end()
+        if key in seen or kept is None or not data.startswith(kept, position):
+            after = None
+        else:
+            after = _AFTER_VALUE.match(data, position + len(kept))
+        if after is None:
+            raise APIError(
+                f"GET {url} sent a body with the top-level key {key!r} more than once; JSON readers "
+                "keep only one of them, so refusing the page rather than dropping part of it."
+            )
+        seen.add(key)
+        position = after.end()
+        if after.group(1) == b"}":
+            return
+
+
+def _non_finite_constant(data: bytes | bytearray) -> str:
+    """The first NaN, Infinity or -Infinity outside a string in ``data``, or ''."""
+    if b"NaN" not in data and b"Infinity" not in data:
+        return ""
+    for match in _NON_FINITE.finditer(data):  # a string cut short runs to the end: nothing is found in it
+        if not match.group().startswith(b'"'):
+            return match.group().decode()
+    return ""
+
+
+def json_type(value: Any) -> str:
+    """What ``value`` is in JSON's words: null, a boolean, an integer, a string, ..."""
+    if value is None:
+        return "null"
+    names = {bool: "a boolean", int: "an integer", float: "a number with a fraction or exponent"}
+    names.update({str: "a string", list: "an array", dict: "an object"})
+    return names.get(type(value), type(value).__name__)
 
 
 def lookup(body: Any, key: str) -> Any:
@@ -16,17 +138,30 @@ def lookup(body: Any, key: str) -> Any:
     return body
 
 
-def records_in(body: Any, key: str) -> list[Any]:
-    """The records of one page, under ``key`` (or the body itself if empty), or an error naming what was there."""
+def records_in(body: Any, key: str, url: str) -> list[dict[str, Any]]:
+    """
+    The records of the page at ``url``, under ``key`` (or the body itself if empty): JSON
+    objects, or an error naming the page and what was there instead.
+    """
     if not key:
         if not isinstance(body, list):
-            raise APIError(f"expected the body to be a list of records, found {type(body).__name__}.")
-        return body
-    records = lookup(body, key)
-    if not isinstance(records, list):
-        found = sorted(body) if isinstance(body, dict) else type(body).__name__
-        raise APIError(f"expected a list of records under {key!r} in the body, found {found}.")
-    return records
+            raise APIError(
+                f"GET {url}: expected the body to be a list of records, found {type(body).__name__}."
+            )
+        records = body
+    else:
+        records = lookup(body, key)
+        if not isinstance(records, list):
+            found = sorted(body) if isinstance(body, dict) else type(body).__name__
+            raise APIError(f"GET {url}: expected a list of records under {key!r} in the body, found {found}.")
+    if set(map(type, records)) <= {dict}:  # the quick check: about 20 us for 1,000 records
+        return records
+    position, record = next((n, record) for n, record in enumerate(records) if type(record) is not dict)
+    where = f"under {key!r}" if key else "in the body"
+    raise APIError(
+        f"GET {url} sent {json_type(record)} as record {position} {where}, where each record "
+        "must be a JSON object; refusing the page."
+    )
 
 
 def count_in(body: Any, key: str) -> int:

@@ -40,6 +40,7 @@ class Client:
         self.name = api.endpoint
         self.redact = transport.redact
         self.max_in_flight = transport.settings.max_in_flight if api.paginator.concurrent else 1
+        self.max_pages = transport.settings.max_pages
 
     def pages(
         self, start: Bound | None = None, end: Bound | None = None, batch_size: int = 100
@@ -70,9 +71,8 @@ class Client:
         return self._page(self.transport.get(url))
 
     def _page(self, response: Any) -> Page:
-        return Page(
-            records_in(response.body, self.api.records_key), response.body, response.url, response.links
-        )
+        records = records_in(response.body, self.api.records_key, self.redact(response.url))
+        return Page(records, response.body, response.url, response.links)
 
     def get_in_order(
         self, requests: Iterable[tuple[int, dict[str, Any]]]

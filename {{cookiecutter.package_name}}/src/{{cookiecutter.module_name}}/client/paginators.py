@@ -4,7 +4,10 @@ How to walk the pages of one window: one small class per paging scheme.
 A paginator asks its ``PageSource`` (the client) for pages and yields their records in
 the API's order. It never trusts a page blindly: an empty page before the announced
 total, a total that changes mid-run, a page or cursor or link that repeats, or endless
-empty pages are errors, never a silent stop or an endless loop. Paginators whose page
+empty pages are errors, never a silent stop or an endless loop. No run reads more than
+the source's ``max_pages`` pages: a total that announces more fails after the first page,
+and an API that keeps pointing onwards fails at the limit. Cursors and links seen are kept
+as fixed-size digests, so memory stays flat however long they are. Paginators whose page
 positions are known after the first page (offset or page numbers with a total) ask for
 the rest ``max_in_flight`` at a time and still yield them in order.
 """
@@ -17,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
-from .body import count_in, lookup
+from .body import count_in, json_type, lookup
 from .errors import APIError
+from .limits import Fingerprints, one_more, shown, within_max_pages
 
 # An API may send a few empty pages before more records; this many in a row means it never ends.
 MAX_EMPTY_PAGES = 100
@@ -39,6 +43,7 @@ class PageSource(Protocol):
 
     name: str  # the endpoint, for messages
     max_in_flight: int
+    max_pages: int  # the most pages one run of a paginator may ask for
 
     def redact(self, text: str) -> str:
         """``text`` without the credentials a URL from the API may carry."""
@@ -94,9 +99,10 @@ class Offset(Paginator):
         self, source: PageSource, params: dict[str, Any], batch_size: int
     ) -> Generator[list[Any], None, None]:
         params = {**params, self.limit_param: batch_size}
-        offset, first_total = 0, None
+        offset, first_total, read = 0, None, 0
         previous: list[Any] = []
         while True:
+            read = one_more(source, read)
             page = source.get({**params, self.offset_param: offset})
             previous = _not_repeated(source, self.offset_param, previous, page.records, f"offset {offset}")
             if not self.total_key:
@@ -115,15 +121,17 @@ class Offset(Paginator):
             offset += len(page.records)
             if offset >= total:
                 return
+            step = len(page.records)
+            within_max_pages(source, read, total - offset, step, total)
             if source.max_in_flight == 1:
                 continue
             # While pages keep this size, every later offset is known: ask for them ahead.
-            step = len(page.records)
             ahead = source.get_in_order(
                 (position, {**params, self.offset_param: position}) for position in range(offset, total, step)
             )
             with contextlib.closing(ahead):
                 for position, page in ahead:
+                    read = one_more(source, read)
                     self._check_ahead(source, page, step, total, position)
                     previous = _not_repeated(
                         source, self.offset_param, previous, page.records, f"offset {position}"
@@ -176,10 +184,11 @@ class PageNumber(Paginator):
         self, source: PageSource, params: dict[str, Any], batch_size: int
     ) -> Generator[list[Any], None, None]:
         params = {**params, self.limit_param: batch_size}
-        number, received, longest = self.first_page, 0, 0
+        number, received, longest, read = self.first_page, 0, 0, 0
         previous: list[Any] = []
         first_count: int | None = None
         while True:
+            read = one_more(source, read)
             page = source.get({**params, self.page_param: number})
             previous = _not_repeated(source, self.page_param, previous, page.records, f"page {number}")
             if self.total_key:
@@ -196,6 +205,7 @@ class PageNumber(Paginator):
                 received += len(page.records)
                 if received >= total:
                     return
+                within_max_pages(source, read, total - received, len(page.records), total)
                 last_page = self.first_page + (total - 1) // len(page.records)
             elif self.total_pages_key:
                 total = count_in(page.body, self.total_pages_key)
@@ -208,6 +218,7 @@ class PageNumber(Paginator):
                 yield page.records
                 if number >= last_page:
                     return
+                within_max_pages(source, read, last_page - number, len(page.records), total, pages=True)
             else:
                 if not page.records:
                     return
@@ -237,6 +248,7 @@ class PageNumber(Paginator):
         )
         with contextlib.closing(ahead):
             for number, page in ahead:
+                # The count was checked against max_pages before these were asked for.
                 self._check_ahead(source, page, step, count, number, last_page)
                 previous = _not_repeated(source, self.page_param, previous, page.records, f"page {number}")
                 yield page.records
@@ -285,23 +297,28 @@ class Cursor(Paginator):
         self, source: PageSource, params: dict[str, Any], batch_size: int
     ) -> Generator[list[Any], None, None]:
         params = {**params, self.limit_param: batch_size}
-        cursors_seen: set[str] = set()
-        empty_pages = 0
+        cursors_seen = Fingerprints()
+        empty_pages, read = 0, 0
         while True:
+            read = one_more(source, read)
             page = source.get(params)
             if page.records:
                 yield page.records
             empty_pages = _count_empty(source, empty_pages, page.records)
-            cursor = lookup(page.body, self.next_cursor_key)
-            if cursor in (None, ""):
+            value = lookup(page.body, self.next_cursor_key)
+            if value is None or value == "":
                 return
-            cursor = str(cursor)
-            if cursor in cursors_seen:
+            if type(value) not in (str, int):  # a bool is an int, but not a cursor
                 raise APIError(
-                    f"{source.name} sent the cursor {cursor!r} a second time; "
+                    f"GET {source.redact(page.url)} sent {json_type(value)} as its next cursor under "
+                    f"{self.next_cursor_key!r}; a cursor must be a string or an integer."
+                )
+            cursor = str(value)
+            if not cursors_seen.add(cursor):
+                raise APIError(
+                    f"{source.name} sent the cursor {shown(cursor)} a second time; "
                     "stopping rather than reading the same pages forever."
                 )
-            cursors_seen.add(cursor)
             params = {**params, self.cursor_param: cursor}
 
 
@@ -315,8 +332,9 @@ class LinkHeader(Paginator):
     def pages(
         self, source: PageSource, params: dict[str, Any], batch_size: int
     ) -> Generator[list[Any], None, None]:
+        read = one_more(source, 0)
         page = source.get({**params, self.limit_param: batch_size})
-        links_seen: set[str] = set()
+        links_seen = Fingerprints()
         empty_pages = 0
         while True:
             if page.records:
@@ -326,12 +344,12 @@ class LinkHeader(Paginator):
             if not link:
                 return
             link = urljoin(page.url, link)
-            if link in links_seen:
+            if not links_seen.add(link):
                 raise APIError(
-                    f"{source.name} linked to {source.redact(link)} a second time; "
+                    f"{source.name} linked to {shown(source.redact(link), quote=False)} a second time; "
                     "stopping rather than reading the same pages forever."
                 )
-            links_seen.add(link)
+            read = one_more(source, read)
             page = source.follow(link)
 
 

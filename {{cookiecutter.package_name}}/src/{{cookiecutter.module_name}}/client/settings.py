@@ -26,6 +26,7 @@ class Settings:
         an answer still arriving then fails the request, without a retry.
     :param max_in_flight: Requests sent at once (1), for paginators that can ask for pages ahead.
     :param max_response_mb: Largest response body, in MiB once decompressed (256); a larger one fails.
+    :param max_pages: Pages one window may take (1,000,000); a total that announces more fails at once.
     :param verify: TLS verification: True, False, or the path of a CA bundle (True).
     """
 
@@ -38,6 +39,7 @@ class Settings:
     response_timeout: float = 300.0
     max_in_flight: int = 1
     max_response_mb: int = 256
+    max_pages: int = 1_000_000
     verify: bool | str = True
 
     @classmethod
@@ -62,6 +64,7 @@ class Settings:
             response_timeout=pick("response_timeout", cls.response_timeout),
             max_in_flight=pick("max_in_flight", cls.max_in_flight, kind=int, highest=MAX_IN_FLIGHT),
             max_response_mb=pick("max_response_mb", cls.max_response_mb, kind=int),
+            max_pages=pick("max_pages", cls.max_pages, kind=int),
             verify=checked_verify(extras.get("verify") if verify is None else verify),
         )
 

@@ -16,6 +16,7 @@ from urllib3.exceptions import MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
 from .auth import RequestAuth
+from .body import decode
 from .deadline import DeadlineAdapter, Deadlines
 from .errors import APIError
 from .origins import origin, refusal
@@ -143,8 +144,9 @@ class Transport:
                     f"{response.reason}: {self.redact(_excerpt(response))[:200]}"
                 )
             try:
-                body = msgspec.json.decode(self._read(response))
+                body = decode(self._read(response), self.redact(response.url))
             except (requests.exceptions.RequestException, msgspec.DecodeError) as error:
+                response.close()
                 self.deadlines.check()  # cut at response_timeout: fails now, not retried
                 # The headers arrived but the body broke off, stalled or is not JSON.
                 retry = self._retry_broken_body(retry, url, error)
