@@ -31,7 +31,9 @@ setup(
         "msgspec>=0.19",
         "pyarrow>=15",
         "requests>=2.32",
-        "urllib3>=2.0",
+        # 2.6 is the first to cap what one read of a compressed body inflates to, which the
+        # max_response_mb cap relies on against a decompression bomb.
+        "urllib3>=2.6",
     ],
     extras_require={
         "dev": [

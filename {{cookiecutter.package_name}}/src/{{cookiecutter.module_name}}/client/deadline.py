@@ -6,8 +6,10 @@ trips it. Here every exchange (connect, TLS, the request, the status line, the h
 the whole body) gets ``timeout`` seconds from its start. One watchdog thread per
 ``Deadlines`` wakes at the next deadline and shuts down the socket of an exchange still
 unfinished then; the thread blocked reading it wakes up, and the error it raises is a
-``ResponseTimeoutError`` naming the setting and the URL. ``abort()`` shuts down every
-socket in flight at once and refuses new requests, for a caller that has given up.
+``ResponseTimeoutError`` naming the setting and the URL. An exchange stops being watched
+when its reader calls ``finish()`` (or its connection closes), and the watchdog ends when
+nothing is left to watch. ``abort()`` shuts down every socket in flight at once, ends any
+wait between retries (``pause``) and refuses new requests, for a caller that has given up.
 
 It hooks in through requests' and urllib3's extension points: an ``HTTPAdapter`` subclass
 gives each pool manager connection classes that report their sockets.
@@ -19,6 +21,7 @@ import contextlib
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -46,13 +49,18 @@ class _Watch:
     deadline: float
     url: str = ""
     requested: bool = False
-    response: Any = None  # urllib3's response, once the headers are in
+    # urllib3's response once the headers are in, weakly: it holds its pool, which must be
+    # free to be collected (closing its connections) when its session is closed.
+    response: weakref.ref[Any] | None = None
     sock: socket.socket | None = None
     expired: bool = False
 
     @property
     def done(self) -> bool:
-        return self.response is not None and bool(self.response.closed)
+        if self.response is None:
+            return False
+        response = self.response()
+        return response is None or bool(response.closed)
 
 
 class Deadlines:
@@ -67,6 +75,7 @@ class Deadlines:
         self.timeout = timeout
         self.redact = redact
         self.aborted = False
+        self._abort = threading.Event()  # set by abort(): ends a wait between retries at once
         self._watches: dict[HTTPConnection, _Watch] = {}
         # Reentrant: a pool that the garbage collector finalizes in the watchdog's own thread
         # closes its connections, and each close() comes back here.
@@ -86,7 +95,8 @@ class Deadlines:
         """
         with self._changed:
             if self.aborted:
-                raise AbortedError(f"GET {self.redact(url or connection.host)} was not sent: aborted")
+                target = self.redact(_absolute(connection, url or ""))
+                raise AbortedError(f"GET {target} was not sent: aborted")
             watch = self._watches.get(connection)
             if url is None:
                 fresh = watch is None or not watch.requested or watch.response is not None
@@ -118,7 +128,25 @@ class Deadlines:
     def responded(self, watch: _Watch, response: Any) -> None:
         """The headers are in; the exchange ends when ``response`` has been read to its end."""
         with self._changed:
-            watch.response = response
+            watch.response = weakref.ref(response)
+
+    def finish(self) -> None:
+        """This thread's last exchange is over (its body read, or its response closed): stop watching it."""
+        watch = self.current()
+        if watch is None:
+            return
+        with self._changed:
+            if self._watches.get(watch.connection) is watch:
+                del self._watches[watch.connection]
+                self._changed.notify()
+
+    def drop_finished(self) -> None:
+        """Stop watching every exchange whose answer has been read or closed."""
+        with self._changed:
+            for connection, watch in list(self._watches.items()):
+                if watch.done:
+                    del self._watches[connection]
+            self._changed.notify()
 
     def forget(self, connection: HTTPConnection, *, unless_busy: bool = False) -> None:
         """Stop watching ``connection`` (or, ``unless_busy``, only if its answer has been read)."""
@@ -143,12 +171,19 @@ class Deadlines:
                 "an answer must be complete within it."
             )
 
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` between two tries, unless aborted; raise first if this thread's exchange was cut."""
+        self.check()
+        if seconds > 0 and self._abort.wait(seconds):
+            self.check()
+
     # Called by the transport's owner, from any thread.
 
     def abort(self) -> None:
-        """Shut down every socket in flight now, and refuse new requests."""
+        """Shut down every socket in flight now, end waits between retries, and refuse new requests."""
         with self._changed:
             self.aborted = True
+            self._abort.set()
             watches = list(self._watches.values())
             self._watches.clear()
             for watch in watches:
@@ -167,19 +202,22 @@ class Deadlines:
     def _watch(self) -> None:
         """Cut each exchange still unfinished at its deadline; end when nothing is left to watch."""
         with self._changed:
-            while self._watches:
-                now = time.monotonic()
-                for connection, watch in list(self._watches.items()):
-                    if watch.done:
-                        self._watches.pop(connection, None)
-                    elif watch.deadline <= now:
-                        self._watches.pop(connection, None)
-                        watch.expired = True  # before the cut: the reader that wakes up sees it
-                        _cut(watch)
-                deadlines = [watch.deadline for watch in list(self._watches.values())]
-                if deadlines:
-                    self._changed.wait(min(deadlines) - now)
-            self._watchdog = None
+            try:
+                while self._watches:
+                    now = time.monotonic()
+                    for connection, watch in list(self._watches.items()):
+                        if watch.done:
+                            self._watches.pop(connection, None)
+                        elif watch.deadline <= now:
+                            self._watches.pop(connection, None)
+                            watch.expired = True  # before the cut: the reader that wakes up sees it
+                            _cut(watch)
+                    deadlines = [watch.deadline for watch in list(self._watches.values())]
+                    if deadlines:
+                        self._changed.wait(min(deadlines) - now)
+            finally:
+                # However it ends, the next exchange starts a new watchdog.
+                self._watchdog = None
 
     # Wiring into requests and urllib3.
 
@@ -267,7 +305,9 @@ def _cut(watch: _Watch) -> None:
         # Still connecting, or in a TLS handshake (its socket is not published until it is
         # done): bounded by connect_timeout per read, and cut once connected.
         return
-    with contextlib.suppress(OSError):  # already closed
+    # TLS within TLS (an HTTPS proxy) wraps the socket: shut down the one underneath.
+    sock = getattr(sock, "socket", sock)
+    with contextlib.suppress(OSError, TypeError):  # already closed, or not a socket after all
         # The plain socket's shutdown, also under TLS: it only wakes the reader.
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
 

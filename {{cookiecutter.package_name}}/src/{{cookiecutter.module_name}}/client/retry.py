@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from urllib3.exceptions import InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
 from .errors import RetryDeadlineError
+
+if TYPE_CHECKING:
+    from .deadline import Deadlines
 
 # Statuses worth asking again for: rate limits and the server's own failures.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -23,10 +26,13 @@ class Logger(Protocol):
 
 class DeadlineRetry(Retry):
     """
-    urllib3's Retry with four additions: ``Retry-After`` waits are capped at
+    urllib3's Retry with five additions: ``Retry-After`` waits are capped at
     ``backoff_max``, an unreadable ``Retry-After`` (such as ``soon``) counts as absent,
     one request stops retrying once ``deadline`` seconds have gone by since its first
-    failure, and every retry is logged with its reason and wait.
+    failure, every retry is logged with its reason and wait, and with ``deadlines`` the
+    wait before a retry first raises if the answer before it was cut at its
+    ``response_timeout`` (even while urllib3 drained its body) and ends at once on
+    ``Deadlines.abort``.
     """
 
     def __init__(
@@ -36,9 +42,11 @@ class DeadlineRetry(Retry):
         logger: Logger | None = None,
         redact: Callable[[str], str] = str,
         first_failure: float | None = None,
+        deadlines: Deadlines | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.deadlines = deadlines
         self.deadline = deadline
         self.logger = logger
         self.redact = redact
@@ -54,6 +62,7 @@ class DeadlineRetry(Retry):
         deadline: float,
         logger: Logger,
         redact: Callable[[str], str],
+        deadlines: Deadlines | None = None,
     ) -> DeadlineRetry:
         """The policy for idempotent GETs of pages: error statuses retried, ``Retry-After`` honoured."""
         return cls(
@@ -63,6 +72,7 @@ class DeadlineRetry(Retry):
             deadline=deadline,
             logger=logger,
             redact=redact,
+            deadlines=deadlines,
             status_forcelist=RETRY_STATUSES,
             allowed_methods=frozenset({"GET"}),
             respect_retry_after_header=True,
@@ -74,6 +84,7 @@ class DeadlineRetry(Retry):
         kwargs.setdefault("logger", self.logger)
         kwargs.setdefault("redact", self.redact)
         kwargs.setdefault("first_failure", self.first_failure)
+        kwargs.setdefault("deadlines", self.deadlines)
         retry = super().new(**kwargs)
         assert isinstance(retry, DeadlineRetry)  # noqa: S101 - urllib3 builds it with type(self)
         return retry
@@ -84,6 +95,16 @@ class DeadlineRetry(Retry):
         except InvalidHeader:
             return None  # such as "soon": as if absent, so the backoff applies
         return None if retry_after is None else min(retry_after, self.backoff_max)
+
+    def sleep(self, response: Any = None) -> None:
+        """Wait before the next try as urllib3 would, but raise if the last answer was cut or the caller aborted."""
+        if self.deadlines is None:
+            super().sleep(response)
+            return
+        wait = None
+        if self.respect_retry_after_header and response:
+            wait = self.get_retry_after(response)
+        self.deadlines.pause(wait or self.get_backoff_time())
 
     def increment(
         self,

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 import msgspec
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ProtocolError
+from urllib3.exceptions import HTTPError, MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
 from .auth import RequestAuth
@@ -77,6 +77,7 @@ class Transport:
         self.user_agent = user_agent
         self.home = origin(base_url)
         self.timeout = (settings.connect_timeout, settings.read_timeout)
+        self.deadlines = Deadlines(settings.response_timeout, redact)
         self.retry = DeadlineRetry.for_get(
             retries=settings.max_retries,
             backoff_factor=settings.backoff_factor,
@@ -84,8 +85,8 @@ class Transport:
             deadline=settings.retry_deadline,
             logger=logger,
             redact=redact,
+            deadlines=self.deadlines,
         )
-        self.deadlines = Deadlines(settings.response_timeout, redact)
         self._lock = threading.Lock()
         self._local = threading.local()
         self._sessions: dict[threading.Thread, requests.Session] = {}
@@ -112,7 +113,11 @@ class Transport:
         adapter = DeadlineAdapter(self.deadlines, max_retries=self.retry)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        session.headers.update({"Accept": "application/json", "User-Agent": self.user_agent})
+        # Only what the standard library inflates: urllib3 caps what one read inflates to (from
+        # 2.6), and an installed old brotli or zstandard package would be advertised otherwise.
+        session.headers.update(
+            {"Accept": "application/json", "Accept-Encoding": "gzip, deflate", "User-Agent": self.user_agent}
+        )
         session.auth = self.auth
         return session
 
@@ -141,7 +146,7 @@ class Transport:
             if not response.ok:
                 raise APIError(
                     f"GET {self.redact(response.url)} returned HTTP {response.status_code} "
-                    f"{response.reason}: {self.redact(_excerpt(response))[:200]}"
+                    f"{response.reason}: {self.redact(self._excerpt(response))[:200]}"
                 )
             try:
                 body = decode(self._read(response), self.redact(response.url))
@@ -151,11 +156,15 @@ class Transport:
                 # The headers arrived but the body broke off, stalled or is not JSON.
                 retry = self._retry_broken_body(retry, url, error)
                 continue
+            finally:
+                # Read or given up on: unwatched now, or its watchdog and socket would stay.
+                self.deadlines.finish()
             return Response(body, response.url, response.links, response.headers)
 
     def _redirect(self, response: requests.Response, redirects: int) -> str:
         """Where a redirect points, if it stays at home and within ``MAX_REDIRECTS``; else APIError."""
         response.close()  # its body is never read
+        self.deadlines.finish()
         source = self.redact(response.url)
         if redirects >= MAX_REDIRECTS:
             raise APIError(
@@ -203,6 +212,19 @@ class Transport:
         retry.sleep()
         return retry
 
+    def _excerpt(self, response: requests.Response) -> str:
+        """The start of an error answer's body, to quote: at most ``ERROR_EXCERPT`` bytes, decompressed."""
+        try:
+            # Whole up to the limit, across chunks: a secret split between two is redacted too.
+            start = response.raw.read(ERROR_EXCERPT, decode_content=True)
+        except (HTTPError, OSError):
+            self.deadlines.check()  # cut at response_timeout: say so
+            start = b""
+        finally:
+            response.close()
+            self.deadlines.finish()
+        return start.decode("utf-8", "replace") if isinstance(start, bytes) else str(start)
+
     def forget_finished_threads(self) -> None:
         """Close the sessions of threads that have ended (a pool's, after it shut down)."""
         with self._lock:
@@ -220,6 +242,7 @@ class Transport:
                 session.close()
             self._sessions.clear()
             self._local = threading.local()
+        self.deadlines.drop_finished()
 
 
 class _NoRedirects(requests.Session):
@@ -233,13 +256,3 @@ class _NoRedirects(requests.Session):
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         return None
-
-
-def _excerpt(response: requests.Response) -> str:
-    """The start of an error answer's body, to quote: at most ``ERROR_EXCERPT`` bytes are read."""
-    try:
-        start = next(response.iter_content(chunk_size=ERROR_EXCERPT), b"")
-    except requests.exceptions.RequestException:
-        start = b""
-    response.close()
-    return start.decode("utf-8", "replace") if isinstance(start, bytes) else str(start)
