@@ -5,8 +5,8 @@ Every paginator reads at most ``max_pages`` pages per window and fails early whe
 announces more; it keeps what it has seen of cursors and links as fixed-size digests, so
 100,000 pages of 60 KB cursors cost no more memory than 100,000 short ones. A body that JSON
 Lines cannot carry as it is (NaN, Infinity, numbers beyond a float, records that are not
-objects, a top-level key given twice, absurd nesting) fails at once with an ``APIError`` that
-names the page and the problem. Cursors go out only as strings or integers.
+objects, a key given twice at the top level or in an object on the way to the records, a count or
+the cursor, absurd nesting) fails at once with an ``APIError`` that names the page and the problem. Cursors go out only as strings or integers.
 
 The HTTP cases talk to ``hostile_api.HostileAPI`` on loopback. The memory case drives the
 paginators through a page source of its own (``endless_paging.py``, in fresh processes):
@@ -16,6 +16,7 @@ paginators through a page source of its own (``endless_paging.py``, in fresh pro
 from __future__ import annotations
 
 import gc
+import io
 import subprocess
 import sys
 from collections.abc import Callable
@@ -27,6 +28,7 @@ import pytest
 from {{ cookiecutter.module_name }}.client import RestApi, auth, paginators
 from {{ cookiecutter.module_name }}.client.errors import APIError
 from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook
+from {{ cookiecutter.module_name }}.storage import write_json_lines
 from conftest import connection_fields, use_connection
 from hostile_api import Answer, HostileAPI, Request
 
@@ -148,9 +150,86 @@ def test_a_top_level_key_given_twice_fails_rather_than_dropping_a_value(monkeypa
     assert len(server.requests) == 1
 
 
+# A key repeated further down, in an object on the way to a key the client reads: the full dotted
+# key that is named, and the paginator and records key that read through that object.
+NESTED_TWICE: dict[str, tuple[paginators.Paginator, str, str, str]] = {
+    "records-two-levels": (
+        paginators.Offset(total_key="total"),
+        "data.items",
+        '{"data": {"items": [{"id": 1}], "items": [{"id": 2}]}, "total": 1}',
+        "data.items",
+    ),
+    "records-three-levels": (
+        paginators.Cursor(next_cursor_key="next"),
+        "body.data.items",
+        '{"body": {"data": {"items": [{"id": 1}], "n": 1, "items": [{"id": 2}]}}, "next": null}',
+        "body.data.items",
+    ),
+    "records-parent": (
+        paginators.LinkHeader(),
+        "body.data.items",
+        '{"body": {"data": {"items": [{"id": 1}]}, "data": {"items": [{"id": 2}]}}}',
+        "body.data",
+    ),
+    "offset-total": (
+        paginators.Offset(total_key="meta.total"),
+        "result",
+        '{"result": [{"id": 1}], "meta": {"total": 2, "total": 1}}',
+        "meta.total",
+    ),
+    "page-total": (
+        paginators.PageNumber(total_key="meta.total"),
+        "result",
+        '{"result": [{"id": 1}], "meta": {"total": 2, "total": 1}}',
+        "meta.total",
+    ),
+    "page-count": (
+        paginators.PageNumber(total_pages_key="meta.pages"),
+        "result",
+        '{"result": [{"id": 1}], "meta": {"pages": 2, "pages": 1}}',
+        "meta.pages",
+    ),
+    "cursor": (
+        paginators.Cursor(next_cursor_key="meta.next"),
+        "result",
+        '{"result": [{"id": 1}], "meta": {"next": "2", "next": null}}',
+        "meta.next",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NESTED_TWICE))
+def test_a_key_given_twice_on_the_way_to_records_count_or_cursor_fails_naming_the_dotted_key(
+    monkeypatch, case
+):
+    paginator, records_key, twice, dotted = NESTED_TWICE[case]
+    with HostileAPI(cut_off(lambda request: raw(twice))) as server, pytest.raises(APIError) as failure:
+        fetch(monkeypatch, server, rest_api(paginator, records_key))
+
+    assert f"GET {server.origin}{ENDPOINT}" in str(failure.value)
+    assert f"sent a body with the key {dotted!r} more than once" in str(failure.value)
+    assert len(server.requests) == 1
+
+
+def test_a_key_repeated_inside_a_record_keeps_its_last_value_and_is_written(monkeypatch):
+    # Records, and objects the client does not read through, are read as JSON readers read them.
+    body = (
+        '{"data": {"items": [{"id": 1, "score": 2, "score": 4.5, "tags": {"a": 1, "a": 2}}],'
+        ' "extra": {"x": 1, "x": 2}, "total": 1}, "other": {"y": 1, "y": 2}}'
+    )
+    api = rest_api(paginators.Offset(total_key="data.total"), "data.items")
+    with HostileAPI(cut_off(lambda request: raw(body))) as server:
+        records = fetch(monkeypatch, server, api, 10)
+    out = io.BytesIO()
+
+    assert records == [{"id": 1, "score": 4.5, "tags": {"a": 2}}]
+    assert write_json_lines([records], out) == 1
+    assert out.getvalue() == b'{"id":1,"score":4.5,"tags":{"a":2}}\n'
+
+
 def test_valid_json_in_odd_but_lawful_shapes_is_read_as_it_is(monkeypatch):
-    # Whitespace everywhere, an escaped key, keys repeated inside records and nested objects (the
-    # top level is what decides which records there are), big integers and a tiny float.
+    # Whitespace everywhere, an escaped key, keys repeated inside records and in an object off the
+    # keys the client reads (those decide which records there are), big integers and a tiny float.
     body = (
         ' \n{ "res\\u0075lt" :\t[ {"id": 1, "id": 2, "n": 18446744073709551616, "x": 1e-400} ,'
         ' {"id": 3, "meta": {"a": 1, "a": 2}} ] , "total" : 2 , "result_count": {"total": 2} }\n'

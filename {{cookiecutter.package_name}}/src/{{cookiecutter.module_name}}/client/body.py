@@ -3,7 +3,9 @@ Reading a page's JSON body: strict decoding, dotted keys, the records, and count
 
 ``decode`` accepts only what every JSON reader reads the same way (RFC 8259), so each record
 can be written back as a valid JSON line: no NaN or Infinity, no number that overflows a float
-to infinity, no top-level key given twice, no nesting deeper than the interpreter can follow.
+to infinity, no key given twice at the top level or in an object on the way to a key the client
+reads (such as ``data`` for ``data.items``), no nesting deeper than the interpreter can follow.
+Inside a record a repeated key keeps its last value, as JSON readers do.
 It tells a body that broke off in transit (``msgspec.DecodeError``, worth a retry) from a whole
 body that is unusable (``APIError``, naming the page and the problem: asking again would not help).
 """
@@ -28,22 +30,20 @@ _AFTER_VALUE = re.compile(rb"[ \t\n\r]*([,}])")
 _NON_FINITE = re.compile(rb'"(?:[^"\\]+|\\.)*"?|-?Infinity|NaN', re.DOTALL)
 
 
-def decode(data: bytes | bytearray, url: str) -> Any:
+def decode(data: bytes | bytearray, url: str, paths: tuple[str, ...] = ()) -> Any:
     """
     The JSON body of the page at ``url`` (already free of credentials, for messages).
+
+    ``paths`` are the dotted keys the body is read by (records, counts, cursor): every object
+    they pass through is checked for repeated keys, as the top level always is.
 
     Raises ``msgspec.DecodeError`` for a body that is not JSON, such as one cut short, and
     ``APIError`` for a complete body that JSON Lines cannot carry as it is.
     """
     try:
-        opening = _OPENING.match(data)
-        if opening is None or opening.group(1):
-            return _decoded(data, "")
-        top = _TOP.decode(data)
-        _refuse_duplicate_keys(data, opening.end(), top, url)
-        return {key: _decoded(value, key) for key, value in top.items()}
+        return _checked(data, 0, data, url, "", [path.split(".") for path in paths if path])
     except _OutOfRangeError as error:
-        where = f"under the top-level key {error.key!r}" if error.key else "in the body"
+        where = f"under the key {error.key!r}" if error.key else "in the body"
         raise APIError(
             f"GET {url} sent a number {where} out of range ({error.reason}): a float beyond its range "
             "would be infinity, which JSON cannot represent; refusing the page."
@@ -63,6 +63,35 @@ def decode(data: bytes | bytearray, url: str) -> Any:
         raise
 
 
+def _checked(
+    data: bytes | bytearray,
+    start: int,
+    text: bytes | bytearray | msgspec.Raw,
+    url: str,
+    prefix: str,
+    paths: list[list[str]],
+) -> Any:
+    """
+    The value whose JSON ``text`` begins at ``data[start:]`` (under the dotted key ``prefix``).
+
+    An object has its keys checked for repeats, and is read one level at a time (each value kept
+    as raw text) where ``paths`` lead further into it; anything else is decoded in one go.
+    """
+    opening = _OPENING.match(data, start)
+    if opening is None or opening.group(1):
+        return _decoded(text, prefix.rstrip("."))
+    members = _TOP.decode(text)
+    starts = _refuse_duplicate_keys(data, opening.end(), members, url, prefix)
+    body: dict[str, Any] = {}
+    for key, value in members.items():
+        below = [path[1:] for path in paths if len(path) > 1 and path[0] == key]
+        if below:
+            body[key] = _checked(data, starts[key], value, url, f"{prefix}{key}.", below)
+        else:
+            body[key] = _decoded(value, prefix + key)
+    return body
+
+
 class _OutOfRangeError(Exception):
     def __init__(self, key: str, reason: str) -> None:
         self.key, self.reason = key, reason
@@ -78,36 +107,38 @@ def _decoded(data: bytes | bytearray | msgspec.Raw, key: str) -> Any:
 
 
 def _refuse_duplicate_keys(
-    data: bytes | bytearray, position: int, top: dict[str, msgspec.Raw], url: str
-) -> None:
+    data: bytes | bytearray, position: int, members: dict[str, msgspec.Raw], url: str, prefix: str
+) -> dict[str, int]:
     """
-    An error if the object at ``data[position:]`` names a top-level key twice.
+    Where each value of the object at ``data[position:]`` begins; an error if it names a key twice.
 
     msgspec keeps the last value of a repeated key. Walking the keys in the text and skipping
     each value by the length of the one msgspec kept finds every earlier value of a repeated
     key: either the key comes round again, or the text there is not the value that was kept.
+    ``prefix`` is the dotted key of the object (empty at the top level), for the message.
     """
-    seen: set[str] = set()
+    starts: dict[str, int] = {}
     while True:
         match = _KEY.match(data, position)
         if match is None:  # msgspec read a key here, so this cannot happen with valid JSON
-            raise msgspec.DecodeError("a top-level key could not be read")
+            raise msgspec.DecodeError("a key could not be read")
         key = _BODY.decode(match.group(1))
-        kept = top.get(key)
+        kept = members.get(key)
         position = match.end()
-        if key in seen or kept is None or not data.startswith(kept, position):
+        if key in starts or kept is None or not data.startswith(kept, position):
             after = None
         else:
             after = _AFTER_VALUE.match(data, position + len(kept))
         if after is None:
+            where = f"the key {prefix + key!r}" if prefix else f"the top-level key {key!r}"
             raise APIError(
-                f"GET {url} sent a body with the top-level key {key!r} more than once; JSON readers "
-                "keep only one of them, so refusing the page rather than dropping part of it."
+                f"GET {url} sent a body with {where} more than once; JSON readers keep only one "
+                "of them, so refusing the page rather than dropping part of it."
             )
-        seen.add(key)
+        starts[key] = position
         position = after.end()
         if after.group(1) == b"}":
-            return
+            return starts
 
 
 def _non_finite_constant(data: bytes | bytearray) -> str:

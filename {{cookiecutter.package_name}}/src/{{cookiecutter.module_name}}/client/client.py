@@ -38,6 +38,7 @@ class Client:
         self.endpoint_url = base_url + api.endpoint
         self.home = origin(self.endpoint_url)
         self.name = api.endpoint
+        self.body_keys = api.body_keys  # each object on their way is checked for repeated keys
         self.redact = transport.redact
         self.max_in_flight = transport.settings.max_in_flight if api.paginator.concurrent else 1
         self.max_pages = transport.settings.max_pages
@@ -58,7 +59,7 @@ class Client:
         return {}
 
     def get(self, params: dict[str, Any]) -> Page:
-        return self._page(self.transport.get(self.endpoint_url, params))
+        return self._page(self.transport.get(self.endpoint_url, params, self.body_keys))
 
     def follow(self, url: str) -> Page:
         # Checked as urllib3 will connect, before any byte goes out; the transport checks redirects.
@@ -68,7 +69,7 @@ class Client:
                 f"{self.name} links its next page to {self.redact(reason)}; "
                 "refusing to send the connection's credentials there."
             )
-        return self._page(self.transport.get(url))
+        return self._page(self.transport.get(url, paths=self.body_keys))
 
     def _page(self, response: Any) -> Page:
         records = records_in(response.body, self.api.records_key, self.redact(response.url))

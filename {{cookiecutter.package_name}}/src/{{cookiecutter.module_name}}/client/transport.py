@@ -121,8 +121,8 @@ class Transport:
         session.auth = self.auth
         return session
 
-    def get(self, url: str, params: Mapping[str, Any] | None = None) -> Response:
-        """GET ``url`` and parse its JSON body, retrying within one budget; APIError when it cannot."""
+    def get(self, url: str, params: Mapping[str, Any] | None = None, paths: tuple[str, ...] = ()) -> Response:
+        """GET ``url`` and parse its JSON body (``paths``: see ``decode``), retrying within one budget."""
         session = self.session()
         adapter = session.get_adapter(url)
         assert isinstance(adapter, HTTPAdapter)  # noqa: S101 - mounted by _new_session
@@ -149,7 +149,7 @@ class Transport:
                     f"{response.reason}: {self.redact(self._excerpt(response))[:200]}"
                 )
             try:
-                body = decode(self._read(response), self.redact(response.url))
+                body = decode(self._read(response), self.redact(response.url), paths)
             except (requests.exceptions.RequestException, msgspec.DecodeError) as error:
                 response.close()
                 self.deadlines.check()  # cut at response_timeout: fails now, not retried
