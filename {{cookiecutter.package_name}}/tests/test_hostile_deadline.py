@@ -142,14 +142,16 @@ def test_cancelled_trigger_polls_leave_no_thread_behind(honest, monkeypatch):
                 await asyncio.sleep(0.01)
 
         for poll in range(1, 4):  # the triggerer cancels the trigger mid-poll
-            events = asyncio.ensure_future(anext({{ cc.class_prefix }}{{ cc.__Records }}Trigger(poke_interval=0.01).run()))
+            trigger = {{ cc.class_prefix }}{{ cc.__Records }}Trigger(poke_interval=0.01)
+            events = asyncio.ensure_future(anext(trigger.run()))
             await asyncio.wait_for(request_arrived(poll), 5)
             events.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await events
         for poll in range(4, 7):  # a timeout cancels the poll
+            trigger = {{ cc.class_prefix }}{{ cc.__Records }}Trigger(poke_interval=0.01)
             with pytest.raises(TimeoutError):
-                await asyncio.wait_for(anext({{ cc.class_prefix }}{{ cc.__Records }}Trigger(poke_interval=0.01).run()), 3.0)
+                await asyncio.wait_for(anext(trigger.run()), 3.0)
             assert len(hostile.requests) == poll
         # Still on the loop: asyncio.run() would wait for its executor's threads when it ends.
         ends = time.monotonic() + 2
@@ -198,7 +200,8 @@ def test_finished_pokes_and_trigger_polls_leave_no_thread_or_connection_behind(m
         pokes = len(empty.requests)
 
         async def poll_five_times() -> None:
-            polls = asyncio.ensure_future(anext({{ cc.class_prefix }}{{ cc.__Records }}Trigger(poke_interval=0.05).run()))
+            trigger = {{ cc.class_prefix }}{{ cc.__Records }}Trigger(poke_interval=0.05)
+            polls = asyncio.ensure_future(anext(trigger.run()))
             ends = time.monotonic() + 10
             while len(empty.requests) < 2 * pokes and time.monotonic() < ends:
                 await asyncio.sleep(0.01)

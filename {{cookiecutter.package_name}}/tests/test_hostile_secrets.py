@@ -158,7 +158,8 @@ def test_no_form_of_the_credential_is_in_the_error_or_the_hooks_log_whatever_the
     caplog.set_level(logging.INFO)
     with HostileAPI(PLACES[place](ENCODINGS[encoding])) as server:
         use_connection(monkeypatch, connection_fields(server.port, secret=SECRET, **QUICK))
-        with {{ P }}Hook(api=api_for(AUTHS[scheme], place)) as hook, pytest.raises(Exception) as failure:
+        hook = {{ P }}Hook(api=api_for(AUTHS[scheme], place))
+        with hook, pytest.raises(Exception) as failure:
             list(hook.get_{{ cc.__records }}(None, None))
         _, message = hook.test_connection()
 

@@ -109,7 +109,10 @@ class {{ cookiecutter.class_prefix }}{{ cookiecutter.__Records }}Trigger(BaseTri
         rather than staying blocked on an API that never finishes answering.
         """
         hook = {{ cookiecutter.class_prefix }}Hook(self.conn_id)
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="{{ cookiecutter.module_name }}-poll")
+        executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="{{ cookiecutter.module_name }}-poll",
+        )
         poll = sync_to_async(self._first_record, thread_sensitive=False, executor=executor)
         try:
             return await poll(hook)
