@@ -37,7 +37,10 @@ def main(dags_folder: str, dag_file: str, dag_id: str, task_id: str) -> None:
     from airflow.models.taskinstance import TaskInstance
     from airflow.sdk.api.client import Client
     from airflow.sdk.api.datamodels._generated import TaskInstance as WorkloadTaskInstance
-    from airflow.sdk.execution_time.supervisor import supervise_task
+    try:
+        from airflow.sdk.execution_time.supervisor import supervise_task
+    except ImportError:  # Airflow 3.2 names it supervise, with the same arguments
+        from airflow.sdk.execution_time.supervisor import supervise as supervise_task
     from airflow.utils.session import create_session
     from airflow.utils.state import DagRunState, TaskInstanceState
     from airflow.utils.types import DagRunTriggeredByType, DagRunType
