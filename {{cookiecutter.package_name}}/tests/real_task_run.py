@@ -37,6 +37,7 @@ def main(dags_folder: str, dag_file: str, dag_id: str, task_id: str) -> None:
     from airflow.models.taskinstance import TaskInstance
     from airflow.sdk.api.client import Client
     from airflow.sdk.api.datamodels._generated import TaskInstance as WorkloadTaskInstance
+
     try:
         from airflow.sdk.execution_time.supervisor import supervise_task
     except ImportError:  # Airflow 3.2 names it supervise, with the same arguments
