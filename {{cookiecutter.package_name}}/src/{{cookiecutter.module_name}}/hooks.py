@@ -139,7 +139,7 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         self.close()
 
     def get_{{ cookiecutter.__records }}(
-        self, start_date: Bound | None = None, end_date: Bound | None = None, batch_size: int = 100
+        self, start_date: Bound | None = None, end_date: Bound | None = None, batch_size: int | None = None
     ) -> Generator[dict[str, Any], None, None]:
         """
         Yield every {{ cookiecutter.__record }} in ``[start_date, end_date)`` in the API's order.
@@ -167,7 +167,7 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
             raise
 
     def get_{{ cookiecutter.__record }}_pages(
-        self, start_date: Bound | None = None, end_date: Bound | None = None, batch_size: int = 100
+        self, start_date: Bound | None = None, end_date: Bound | None = None, batch_size: int | None = None
     ) -> Generator[list[dict[str, Any]], None, None]:
         """
         Yield the {{ cookiecutter.__records }} in ``[start_date, end_date)`` as lists, one per non-empty page, in order.
@@ -178,7 +178,8 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         :param start_date: Start of the window (inclusive): YYYY-MM-DD, an ISO 8601
             datetime, a date or a datetime; None for no lower bound.
         :param end_date: End of the window (exclusive), in the same forms; None for no upper bound.
-        :param batch_size: Records asked for per request.
+        :param batch_size: Records asked for per request, at most ``api.max_page_size`` (a larger
+            one is refused before any request); None for 100, or ``max_page_size`` if smaller.
         """
         with self._credentials_scrubbed():
             return self._scrubbed(self.get_conn().pages(start_date, end_date, batch_size))

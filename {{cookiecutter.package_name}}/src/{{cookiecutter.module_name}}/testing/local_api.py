@@ -51,6 +51,7 @@ class LocalAPI:
     :param password: The password, token or API key the server accepts.
     :param port: Port to listen on; 0 picks a free one.
     :param max_page_size: Largest page served whatever the page size asked for, like many real APIs.
+        Asked for more than ``api.max_page_size``, it answers 400, like an API that validates.
     :param latency: Seconds added to every response.
     """
 
@@ -131,6 +132,8 @@ class LocalAPI:
         try:
             window = self._window(params)
             limit = _count_param(params, paginator.limit_param, DEFAULT_LIMIT)
+            if limit > self.api.max_page_size:  # as a real API's validation answers
+                raise ValueError(f"{paginator.limit_param}: {limit} is more than {self.api.max_page_size}")
             position = self._position(params, limit)
         except ValueError as error:
             return _error(400, str(error))
@@ -186,18 +189,19 @@ class LocalAPI:
         return None
 
     def _window(self, params: dict[str, str]) -> range:
-        """Positions of the records in the window the query asks for."""
+        """Positions of the records in the window the query asks for, read as ``api.window`` writes it."""
         window = self.api.window
         if window is None:
             return self.records.window()
-        bounds = []
-        for name in (window.start_param, window.end_param):
-            raw = params.get(name)
+        start, end = params.get(window.start_param), params.get(window.end_param)
+        for name, raw in ((window.start_param, start), (window.end_param, end)):
             try:
-                bounds.append(None if raw is None else window.parse(raw))
+                if raw is not None:
+                    window.parse(raw)
             except ValueError:
                 raise ValueError(f"{name}: {raw!r} is not a bound this API reads ({window!r})") from None
-        return self.records.window(*bounds)
+        # As the real API reads them: an inclusive end holds the instant it names, dates are local days.
+        return self.records.window(*window.parse_window(start, end))
 
     def _position(self, params: dict[str, str], limit: int) -> int:
         """Where the page starts: a record position (offset, cursor) or a page index from 0."""
