@@ -77,8 +77,10 @@ EXPECTED_FILES = {
     "tests/test_paginators.py",
     "tests/test_provider.py",
     "tests/test_ranking.py",
+    "tests/test_request_shape.py",
     "tests/test_sensors.py",
     "tests/test_triggers.py",
+    "tests/test_windows.py",
 }
 
 
@@ -107,8 +109,9 @@ def test_airflow_templates_survive_baking(default_project):
         default_project / "src" / "airflow_movielens" / "example_dags" / "movielens_ratings.py"
     ).read_text()
 
-    assert 'start_template = "{{ data_interval_start | ds }}"' in windows
+    assert 'start_template = "{{ data_interval_start | ts }}"' in windows
     assert "{{ var.value.get('movielens_output_base', '/tmp/airflow-movielens') }}" in dag
+    assert "{{ data_interval_start.in_timezone(dag.timezone) | ds }}.jsonl" in dag
 
 
 def test_the_machinery_is_copied_from_the_template_byte_for_byte(default_project):
