@@ -131,7 +131,7 @@ class LocalAPI:
         paginator = self.api.paginator
         try:
             window = self._window(params)
-            limit = _count_param(params, paginator.limit_param, DEFAULT_LIMIT)
+            limit = _count_param(params, paginator.limit_param, min(DEFAULT_LIMIT, self.api.max_page_size))
             if limit > self.api.max_page_size:  # as a real API's validation answers
                 raise ValueError(f"{paginator.limit_param}: {limit} is more than {self.api.max_page_size}")
             position = self._position(params, limit)
