@@ -203,4 +203,6 @@ def preset(value, question):
 def query_pairs(value):
     """An extra_params answer, ``name=value&name2=value2``, as (name, value) pairs in order."""
     text = str(value)
-    return [tuple(part.split("=", 1)) if "=" in part else (part, "") for part in text.split("&")] if text else []
+    return (
+        [tuple(part.split("=", 1)) if "=" in part else (part, "") for part in text.split("&")] if text else []
+    )
