@@ -187,16 +187,21 @@ PRESETS = {
 }
 
 
-@simple_filter
-def preset(value, question):
-    """The default answer to ``question`` under the preset ``value`` (an api_preset answer).
+def preset_answer(name, question):
+    """The default answer to ``question`` under the preset called ``name``.
 
     An unknown preset gives the custom defaults here, so the pre-generation hook can
     refuse it by name instead of cookiecutter failing on a template error.
     """
     if question not in _CUSTOM:
         raise ValueError(f"preset: no preset answers {question!r}")
-    return PRESETS.get(str(value), {}).get(question, _CUSTOM[question])
+    return PRESETS.get(str(name), {}).get(question, _CUSTOM[question])
+
+
+@simple_filter
+def preset(value, question):
+    """``{{ cookiecutter.api_preset | preset("records_key") }}``: the preset's default answer."""
+    return preset_answer(value, question)
 
 
 @simple_filter
