@@ -146,8 +146,15 @@ def test_every_problem_is_reported_at_once(cookies, capfd):
 
 @pytest.mark.parametrize(
     ("question", "value"),
-    [("license", "GPL-3.0"), ("python_floor", "3.8"), ("api_preset", "spring"), ("pagination", "graphql")]
-    + [("window_end", "closed"), ("client_auth", "header"), ("auth_type", "oauth1")],
+    [
+        ("license", "GPL-3.0"),
+        ("python_floor", "3.8"),
+        ("api_preset", "spring"),
+        ("pagination", "graphql"),
+        ("window_end", "closed"),
+        ("client_auth", "header"),
+        ("auth_type", "oauth1"),
+    ],
 )
 def test_a_choice_outside_its_list_is_refused_with_the_choices(cookies, tmp_path, question, value):
     result = cookies.bake(extra_context={question: value})
