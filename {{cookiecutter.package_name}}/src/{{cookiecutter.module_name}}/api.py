@@ -19,7 +19,7 @@ API = RestApi(
     endpoint={{ cc.api_endpoint | pystr }},
     # The connection's credentials on every request. Also: auth.Basic(), auth.Bearer(prefix="Bearer"),
     # auth.ApiKeyHeader("X-API-Key"), auth.ApiKeyQuery("api_key"), auth.NoAuth(),
-    # auth.OAuth2ClientCredentials(token_url="/oauth/token", client_auth="body").
+    # auth.OAuth2ClientCredentials("/oauth/token", client_auth="body") (the token URL).
 {%- if cc.auth_type == "basic" %}
     auth=auth.Basic(),
 {%- elif cc.auth_type == "bearer" and cc.token_prefix != "Bearer" %}
@@ -32,7 +32,7 @@ API = RestApi(
     auth=auth.ApiKeyQuery({{ cc.api_key_name | pystr }}),
 {%- elif cc.auth_type == "oauth2_client_credentials" %}
     auth=auth.OAuth2ClientCredentials(
-        token_url={{ cc.token_url | pystr }},
+        {{ cc.token_url | pystr }},
 {%- if cc.client_auth != "body" %}
         client_auth={{ cc.client_auth | pystr }},
 {%- endif %}
