@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import importlib.util
 import json
 import os
@@ -30,6 +31,8 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 import pytest  # noqa: E402
 
+from {{ cookiecutter.module_name }}.api import API  # noqa: E402
+from {{ cookiecutter.module_name }}.client.windows import run_timezone, zone_named  # noqa: E402
 from {{ cookiecutter.module_name }}.testing.local_api import LocalAPI, Records  # noqa: E402
 
 CONN_ENV = "AIRFLOW_CONN_{{ cookiecutter.connection_id | upper }}"
@@ -37,10 +40,20 @@ LOGIN, SECRET = "airflow", "s3cret-pa55word"
 API_CREDENTIALS: dict[str, Any] = {"login": LOGIN, "password": SECRET}
 
 
+# The zone in which the API reads dates: the tests' days are whole days there, as the API's are.
+ZONE_NAME = run_timezone(API.window)
+ZONE = zone_named(ZONE_NAME)
+
+
+def day_start(day: dt.date) -> int:
+    """Seconds since 1970 at the start of ``day`` in the API's zone (midnight UTC for a UTC API)."""
+    return int(dt.datetime.combine(day, dt.time(), ZONE).timestamp())
+
+
 def small_{{ cookiecutter.__records }}() -> Records:
     """Records on three days: 2 on 2026-01-01, 3 on 2026-01-02, 250 on 2026-01-03, none after."""
     day = 86400
-    first = 1767225600  # 2026-01-01T00:00:00Z
+    first = day_start(dt.date(2026, 1, 1))
     rows = [(first + 10, 1, 1, 4.0), (first + 20, 2, 1, 3.5)]
     rows += [(first + day + second, 3, 2, 2.0) for second in (1, 2, 3)]
     rows += [(first + 2 * day + n, 1 + n % 17, 1 + n % 11, 0.5 + (n % 10) / 2) for n in range(250)]

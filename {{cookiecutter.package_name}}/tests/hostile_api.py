@@ -93,6 +93,11 @@ class Answer:
         return cls((data[index : index + 1] for index in range(len(data))), every)
 
 
+def _honest_token_endpoint(request: Request) -> Answer:
+    """A fresh bearer token for every token request, valid for an hour."""
+    return Answer.json({"access_token": f"hostile-token-{time.monotonic_ns()}", "token_type": "Bearer"})
+
+
 def _chain(*parts: Iterable[bytes]) -> Iterator[bytes]:
     for part in parts:
         yield from part
@@ -109,12 +114,17 @@ class HostileAPI:
     :param script: What to answer to each request.
     :param host: A loopback address to listen on; 127.0.0.2 makes a second origin on the same port range.
     :param deadline: Seconds any one answer may take to write, at most; then the connection is closed.
+    :param tokens: What to answer to each POST (an OAuth 2 token request); by default an honest
+        token endpoint, so a script for the API's GETs works whatever auth the API uses.
     """
 
     script: Script
     host: str = "127.0.0.1"
     deadline: float = 30.0
+    tokens: Script | None = None
+    # The GETs that arrived; the POSTs are in ``posts``.
     requests: list[Request] = field(default_factory=list)
+    posts: list[Request] = field(default_factory=list)
     # The connections still being answered: a client that gave up has dropped its end.
     answering: int = 0
 
@@ -135,7 +145,11 @@ class HostileAPI:
             def do_POST(self) -> None:
                 # Read the form first: closing with it unread could reset the answer on its way.
                 self.rfile.read(min(int(self.headers.get("Content-Length") or 0), 1 << 16))
-                self.do_GET()
+                request = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
+                server.posts.append(request)
+                script = server.tokens or _honest_token_endpoint
+                server._answer(self.connection, script(request))
+                self.close_connection = True
 
             def log_message(self, *args: Any) -> None:
                 pass  # quiet

@@ -24,6 +24,7 @@ from conftest import (
 {%- if cc.auth_type != "none" %}
     SECRET,
 {%- endif %}
+    ZONE_NAME,
     connection_fields,
     deliver_later,
     small_{{ cc.__records }},
@@ -81,7 +82,7 @@ def test_example_dag_runs_end_to_end(airflow_db, connection, tmp_path, monkeypat
     # The run at midnight on 2026-01-04 {% if dated %}covers 2026-01-03, the day with 250 records{% else %}is named for 2026-01-03 and fetches all 255 records{% endif %}.
     for task in dag.tasks:
         task.retries = 0  # a failure should fail the test now, not after the DAG's retry delays
-    run = dag.test(logical_date=pendulum.datetime(2026, 1, 4, tz="UTC"))
+    run = dag.test(logical_date=pendulum.datetime(2026, 1, 4, tz=ZONE_NAME))
 
     assert run.state == "success"
     records_file = tmp_path / "{{ cc.__records }}" / "2026-01-03.jsonl"
@@ -105,7 +106,7 @@ def test_a_failing_run_fails_cleanly_and_keeps_the_secret_out_of_its_logs(
 
     for task in dag.tasks:
         task.retries = 0
-    run = dag.test(logical_date=pendulum.datetime(2026, 1, 4, tz="UTC"))
+    run = dag.test(logical_date=pendulum.datetime(2026, 1, 4, tz=ZONE_NAME))
 
     task_log = capsys.readouterr().out
     assert run.state == "failed"
@@ -128,7 +129,7 @@ def run_while_records_arrive(monkeypatch, tmp_path, **sensor_settings):
     with LocalAPI(Records([]), **API_CREDENTIALS) as api:
         use_connection(monkeypatch, connection_fields(api.port))
         deliver_later(api, small_{{ cc.__records }}(), after_requests=2)
-        run = dag.test(logical_date=pendulum.datetime(2026, 1, 4, tz="UTC"))
+        run = dag.test(logical_date=pendulum.datetime(2026, 1, 4, tz=ZONE_NAME))
     pokes = [request for request in api.requests if request[API.paginator.limit_param] == "1"]
     fetched = (tmp_path / "{{ cc.__records }}" / "2026-01-03.jsonl").read_text().splitlines()
     return run, len(pokes), len(fetched)

@@ -22,8 +22,29 @@ import pytest
 from {{ cc.module_name }}.api import API
 from {{ cc.module_name }}.client import APIError
 from {{ cc.module_name }}.hooks import {{ Hook }}
-from {{ cc.module_name }}.testing.local_api import {% if cc.pagination == "link_header" %}LINK_PAGE_PARAM, {% endif %}Fault, LocalAPI, Records{% if dated %}, epoch{% endif %}, nested
-from conftest import API_CREDENTIALS, CONN_ENV, LOGIN, SECRET, connection_fields, use_connection
+from {{ cc.module_name }}.testing.local_api import (
+{%- if cc.pagination in ["link_header", "next_url"] %}
+    LINK_PAGE_PARAM,
+{%- endif %}
+    Fault,
+    LocalAPI,
+    Records,
+    nested,
+)
+from conftest import (
+    API_CREDENTIALS,
+    CONN_ENV,
+    LOGIN,
+    SECRET,
+{%- if dated %}
+    ZONE,
+{%- endif %}
+    connection_fields,
+{%- if dated %}
+    day_start,
+{%- endif %}
+    use_connection,
+)
 
 WINDOW_ARGUMENTS = {"start_date", "end_date", "batch_size"}
 {%- if dated %}
@@ -40,8 +61,8 @@ def expected(api{% if dated %}, start=None, end=None{% endif %}):
     """The {{ cc.__records }} the local API holds{% if dated %} for a window{% endif %}, straight from its store."""
 {%- if dated %}
     window = api.records.window(
-        None if start is None else epoch(dt.date.fromisoformat(start)),
-        None if end is None else epoch(dt.date.fromisoformat(end)),
+        None if start is None else day_start(dt.date.fromisoformat(start)),
+        None if end is None else day_start(dt.date.fromisoformat(end)),
     )
 {%- else %}
     window = api.records.window()
@@ -70,6 +91,15 @@ def page_body(records{% if cc.pagination == "page" and cc.total_pages_key and no
 def empty_page_pointing_onwards(api, number):
     """A fault that answers an empty page with a cursor never seen before."""
     return Fault(body=body([], ("{{ cc.next_cursor_key }}", f"cursor-{number}")))
+{%- elif cc.pagination == "next_url" -%}
+def page_linking_to(url):
+    """A fault that answers one empty page whose body names ``url`` as the next page."""
+    return Fault(body=body([], ("{{ cc.next_url_key }}", url)))
+
+
+def empty_page_pointing_onwards(api, number):
+    """A fault that answers an empty page linking to a page never linked before."""
+    return page_linking_to(f"{api.url}{api.endpoint}?{LINK_PAGE_PARAM}={number + 2}")
 {%- else -%}
 def page_linking_to(url):
     """A fault that answers one empty page whose Link header points at ``url``."""
@@ -102,7 +132,8 @@ def test_window_start_is_inclusive_and_end_exclusive(connection):
 
 def test_dates_datetimes_and_iso_strings_are_accepted_as_window_bounds(connection):
     by_objects = fetch(start_date=dt.date(2026, 1, 1), end_date=dt.datetime(2026, 1, 3))
-    by_strings = fetch(start_date="2026-01-01T00:00:00+00:00", end_date="2026-01-03T00:00:00+00:00")
+    start, end = (dt.datetime(2026, 1, day, tzinfo=ZONE).isoformat() for day in (1, 3))
+    by_strings = fetch(start_date=start, end_date=end)
 
     assert by_objects == by_strings == expected(connection, "2026-01-01", "2026-01-03")
 
@@ -173,7 +204,7 @@ def test_a_cursor_that_repeats_is_an_error_not_an_endless_loop(connection):
     with pytest.raises(APIError, match="sent the cursor 'same' a second time"):
         fetch()
     assert len(connection.requests) == 2
-{%- elif cc.pagination == "link_header" %}
+{%- elif cc.pagination in ["link_header", "next_url"] %}
 
 
 def test_a_link_that_repeats_is_an_error_not_an_endless_loop(connection):
@@ -241,7 +272,11 @@ def test_wrong_credentials_fail_with_url_and_status_but_no_secret(connection, mo
 
     message = str(failure.value)
     assert "HTTP 401" in message
+{%- if cc.auth_type == "oauth2_client_credentials" %}
+    assert "(token_url)" in message  # the token endpoint refused the client
+{%- else %}
     assert API.endpoint in message
+{%- endif %}
     assert SECRET not in message
 {%- endif %}
 

@@ -135,19 +135,20 @@ def test_a_second_401_is_an_error_not_a_loop(monkeypatch):
     ],
 )
 def test_an_answer_that_is_not_a_token_is_a_clear_error(monkeypatch, answer, message):
-    with HostileAPI(in_turn(Answer.json(answer))) as server, pytest.raises(APIError, match=message):
+    with (
+        HostileAPI(in_turn(), tokens=in_turn(Answer.json(answer))) as server,
+        pytest.raises(APIError, match=message),
+    ):
         fetch(monkeypatch, server, oauth_api())
-    assert len(server.requests) == 1
+    assert (len(server.posts), len(server.requests)) == (1, 0)
 
 
 def test_a_token_endpoint_that_redirects_is_refused(monkeypatch):
     redirected = r"\(token_url\) redirected \(HTTP 302\)"
-    with (
-        HostileAPI(in_turn(Answer.redirect("http://127.0.0.2:9/steal"))) as server,
-        pytest.raises(APIError, match=redirected),
-    ):
+    steal = in_turn(Answer.redirect("http://127.0.0.2:9/steal"))
+    with HostileAPI(in_turn(), tokens=steal) as server, pytest.raises(APIError, match=redirected):
         fetch(monkeypatch, server, oauth_api())
-    assert len(server.requests) == 1
+    assert (len(server.posts), len(server.requests)) == (1, 0)
 
 
 def test_pages_fetched_at_once_share_one_token(monkeypatch):
@@ -178,13 +179,13 @@ def test_neither_the_secret_nor_the_token_reaches_a_log_or_an_error(monkeypatch,
     # An API that echoes what it got, the token included, in an error the client quotes.
     echo = Answer.json({"error": f"bad request from Bearer {token} ({SECRET})"}, 400)
     with (
-        HostileAPI(in_turn(Answer.json(issued), echo)) as server,
+        HostileAPI(in_turn(echo), tokens=in_turn(Answer.json(issued))) as server,
         caplog.at_level(logging.DEBUG),
         pytest.raises(APIError, match="HTTP 400") as error,
     ):
         fetch(monkeypatch, server, oauth_api("basic"))
 
-    post, get = server.requests
+    (post,), (get,) = server.posts, server.requests
     assert post.headers["authorization"].startswith("Basic ")
     assert get.headers["authorization"] == f"Bearer {token}"
     basic = post.headers["authorization"].removeprefix("Basic ")

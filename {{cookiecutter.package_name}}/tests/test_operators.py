@@ -22,7 +22,10 @@ from {{ cc.module_name }}.operators import (
 )
 from {{ cc.module_name }}.ranking import rank_{{ cc.__items }}_by_{{ cc.__record }}
 from {{ cc.module_name }}.storage import atomic_write, write_json_lines
-from {{ cc.module_name }}.testing.local_api import Fault{% if dated %}, epoch{% endif %}
+from {{ cc.module_name }}.testing.local_api import Fault
+{%- if dated %}
+from conftest import day_start
+{%- endif %}
 
 FetchOperator = {{ cc.class_prefix }}Fetch{{ cc.__Records }}Operator
 RankOperator = {{ cc.class_prefix }}Rank{{ cc.__Items }}Operator
@@ -63,7 +66,7 @@ def test_fetch_writes_every_record_of_the_window_as_json_lines(connection, tmp_p
     result = fetch_operator(target, batch_size=40).execute(context={})
 
     assert result == {"path": str(target), "records": IN_THE_WINDOW}
-    window = connection.records.window(epoch(dt.date(2026, 1, 3)), epoch(dt.date(2026, 1, 4)))
+    window = connection.records.window(day_start(dt.date(2026, 1, 3)), day_start(dt.date(2026, 1, 4)))
     assert read_lines(target) == [connection.records.record(position) for position in window]
 
 

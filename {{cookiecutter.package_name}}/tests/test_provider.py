@@ -124,6 +124,10 @@ def test_connection_form_asks_only_for_what_{{ cookiecutter.auth_type }}_auth_ne
 {%- elif cookiecutter.auth_type == "api_key" %}
     assert "login" in behaviour["hidden-fields"]
     assert behaviour["relabeling"]["password"] == "API key"
+{%- elif cookiecutter.auth_type == "oauth2_client_credentials" %}
+    assert {"login", "password"}.isdisjoint(behaviour["hidden-fields"])
+    assert behaviour["relabeling"]["login"] == "Client ID"
+    assert behaviour["relabeling"]["password"] == "Client secret"
 {%- else %}
     assert {"login", "password"} <= set(behaviour["hidden-fields"])
 {%- endif %}

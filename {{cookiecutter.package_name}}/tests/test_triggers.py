@@ -18,9 +18,20 @@ import pytest
 from airflow.sdk.serde import deserialize, serialize
 
 from {{ cc.module_name }}.api import API
-from {{ cc.module_name }}.testing.local_api import Fault, LocalAPI, Records{% if dated %}, epoch{% endif %}
+from {{ cc.module_name }}.testing.local_api import Fault, LocalAPI, Records
 from {{ cc.module_name }}.triggers import {{ cc.class_prefix }}{{ cc.__Records }}Trigger
-from conftest import API_CREDENTIALS, {% if cc.auth_type != "none" %}SECRET, {% endif %}connection_fields, small_{{ cc.__records }}, use_connection
+from conftest import (
+    API_CREDENTIALS,
+{%- if cc.auth_type != "none" %}
+    SECRET,
+{%- endif %}
+    connection_fields,
+{%- if dated %}
+    day_start,
+{%- endif %}
+    small_{{ cc.__records }},
+    use_connection,
+)
 
 Trigger = {{ cc.class_prefix }}{{ cc.__Records }}Trigger
 LIMIT_PARAM = API.paginator.limit_param
@@ -53,7 +64,8 @@ def first_event(trigger_under_test, timeout=10.0):
 def test_fires_success_with_the_first_{{ cc.__record }}_when_{% if dated %}the_window_holds_{{ cc.__records }}{% else %}the_api_holds_{{ cc.__records }}{% endif %}(connection):
     event = first_event(trigger())
 {% if dated %}
-    first_of_the_day = connection.records.window(epoch(dt.date(2026, 1, 3)), epoch(dt.date(2026, 1, 4)))[0]
+    the_day = connection.records.window(day_start(dt.date(2026, 1, 3)), day_start(dt.date(2026, 1, 4)))
+    first_of_the_day = the_day[0]
     assert event.payload == {
         "status": "success",
         "message": "{{ cc.__Records }} for [2026-01-03, 2026-01-04) are available",
@@ -121,7 +133,11 @@ def test_wrong_credentials_end_the_wait_with_an_error_naming_the_status_but_not_
     assert event.payload["status"] == "error"
     assert "HTTP 401" in event.payload["message"]
     assert SECRET not in json.dumps(event.payload)
+{%- if cc.auth_type == "oauth2_client_credentials" %}
+    assert (len(connection.token_requests), len(connection.requests)) == (1, 0)
+{%- else %}
     assert len(connection.requests) == 1
+{%- endif %}
 {%- endif %}
 
 

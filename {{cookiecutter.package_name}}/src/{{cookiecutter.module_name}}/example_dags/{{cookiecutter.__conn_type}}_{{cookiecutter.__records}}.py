@@ -26,8 +26,10 @@ TIMEZONE = run_timezone(API.window)
 
 {% raw -%}
 OUTPUT_BASE = "{{ var.value.get('{% endraw %}{{ cookiecutter.__conn_type }}{% raw %}_output_base', '/tmp/{% endraw %}{{ cookiecutter.package_name }}{% raw %}') }}"
-RECORDS_PATH = OUTPUT_BASE + "/{% endraw %}{{ cookiecutter.__records }}{% raw %}/{{ data_interval_start.in_timezone(dag.timezone) | ds }}.jsonl"
-RANKING_PATH = OUTPUT_BASE + "/rankings/{{ data_interval_start.in_timezone(dag.timezone) | ds }}.csv"
+# Named by the run's day in the API's zone.
+DAY = "{{ data_interval_start.in_timezone(dag.timezone) | ds }}"
+RECORDS_PATH = OUTPUT_BASE + "/{% endraw %}{{ cookiecutter.__records }}{% raw %}/" + DAY + ".jsonl"
+RANKING_PATH = OUTPUT_BASE + "/rankings/" + DAY + ".csv"
 {%- endraw %}
 
 with DAG(
