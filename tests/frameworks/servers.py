@@ -9,13 +9,17 @@ server also says where its data is, so a test reads the ground truth from the se
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
 import json
 import os
 import random
+import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -77,6 +81,15 @@ def make_ratings(count: int = 3000, seed: int = 15) -> list[dict]:
     ]
 
 
+# Loaded here, not in the forked child, where loading a library could wait on a lock forever.
+LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform == "linux" else None
+
+
+def stop_with_parent() -> None:
+    """In the child, before it runs: be sent SIGTERM when the test process dies, however it dies (Linux)."""
+    LIBC.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as probe:
@@ -111,6 +124,7 @@ class Server:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=stop_with_parent if LIBC else None,
             )
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
