@@ -34,6 +34,7 @@ CONN_ID = "real_framework"
 
 @dataclass(frozen=True)
 class Case:
+    module: str  # the bake's import name: each bake installs beside the others, at most 32 characters
     server: type[servers.Server]
     answers: dict[str, str]
     password: str = ""
@@ -44,17 +45,20 @@ class Case:
 DRF_WINDOW = {"date_filter": "datetime", "start_param": "timestamp__gte", "end_param": "timestamp__lt"}
 CASES = {
     "drf-limit-offset": Case(
+        "airflow_real_drf_limit_offset",
         servers.DjangoRestFramework,
         {"api_preset": "drf-limit-offset", "api_endpoint": "/limit-offset/ratings/", **DRF_WINDOW},
         batch_size=97,
     ),
     "drf-page-number": Case(
+        "airflow_real_drf_page_number",
         servers.DjangoRestFramework,
         {"api_preset": "drf-page-number", "api_endpoint": "/page-number/ratings/", **DRF_WINDOW},
         batch_size=97,
     ),
     # The page size is the server's (100): the stock CursorPagination takes none from the request.
     "drf-cursor-with-token-auth": Case(
+        "airflow_real_drf_cursor",
         servers.DjangoRestFramework,
         {
             "api_preset": "drf-cursor",
@@ -67,6 +71,7 @@ CASES = {
     ),
     # At the preset's max_page_size, 100: fastapi-pagination's Page refuses more with HTTP 422.
     "fastapi-pagination-in-local-days": Case(
+        "airflow_real_fastapi_pagination",
         servers.FastApiPagination,
         {
             "api_preset": "fastapi-pagination",
@@ -79,9 +84,13 @@ CASES = {
         zone=servers.LOCAL_ZONE,
     ),
     "json-server-link-header": Case(
-        servers.JsonServer, {"api_preset": "json-server", "api_endpoint": "/ratings"}, batch_size=97
+        "airflow_real_json_server_link",
+        servers.JsonServer,
+        {"api_preset": "json-server", "api_endpoint": "/ratings"},
+        batch_size=97,
     ),
     "json-server-page": Case(
+        "airflow_real_json_server_page",
         servers.JsonServer,
         {
             "api_preset": "json-server",
@@ -117,18 +126,18 @@ def framework_servers(tmp_path_factory):
 
 @pytest.fixture
 def bake_of(cookies_session):
-    """Bake ``answers`` under a package name of its own and install it into the bake interpreter."""
+    """Bake a case's answers under its own names and install the bake into the bake interpreter."""
     installed = []
 
-    def bake(case_id: str, answers: dict[str, str]) -> str:
-        module = "airflow_real_" + case_id.replace("-", "_")
+    def bake(case: Case) -> str:
+        package = case.module.replace("_", "-")
         result = cookies_session.bake(
-            extra_context={"package_name": module.replace("_", "-"), "module_name": module, **answers}
+            extra_context={"package_name": package, "module_name": case.module, **case.answers}
         )
         assert result.exit_code == 0, result.exception
         pip_install("--no-deps", "--no-build-isolation", "-e", result.project_path)
-        installed.append(module.replace("_", "-"))
-        return module
+        installed.append(package)
+        return case.module
 
     yield bake
     for package in installed:
@@ -188,7 +197,7 @@ def test_preset_fetches_every_record_of_the_window_and_of_each_day_exactly_once(
 ):
     case = CASES[case_id]
     server = framework_servers(case.server)
-    module = bake_of(case_id, case.answers)
+    module = bake_of(case)
     days = local_days(case.zone)
     whole = (days[0][0], days[-1][1])
 
@@ -210,12 +219,14 @@ def test_preset_fetches_every_record_of_the_window_and_of_each_day_exactly_once(
 WRONG_ANSWERS = {
     # DRF's CursorPagination puts the next page's URL in the body and sends no Link header.
     "drf-cursor-answered-as-link-header": Case(
+        "airflow_real_drf_cursor_as_link",
         servers.DjangoRestFramework,
         {**CASES["drf-cursor-with-token-auth"].answers, "pagination": "link_header"},
         password=servers.DRF_TOKEN,
     ),
     # json-server sends Link only when _page is in the request; X-Total-Count is left unread.
     "json-server-link-header-without-page-or-total-header": Case(
+        "airflow_real_json_server_no_page",
         servers.JsonServer,
         {"api_preset": "json-server", "api_endpoint": "/ratings", "extra_params": "", "total_header": ""},
         batch_size=97,
@@ -230,7 +241,7 @@ def test_wrong_answers_that_used_to_lose_records_silently_raise_a_clear_error(
 ):
     case = WRONG_ANSWERS[case_id]
     server = framework_servers(case.server)
-    module = bake_of(case_id, case.answers)
+    module = bake_of(case)
     days = local_days(case.zone)
 
     answer = fetch(
