@@ -16,6 +16,8 @@ import datetime as dt
 import itertools
 import json
 import subprocess
+import urllib.error
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,3 +252,41 @@ def test_wrong_answers_that_used_to_lose_records_silently_raise_a_clear_error(
 
     assert "error" in answer, f"{sum(len(w['ids']) for w in answer['windows'])} records and no error"
     assert "pagination" in answer["error"]["message"], answer["error"]
+
+
+def get(url: str, **headers: str) -> tuple[int, dict[str, str], object]:
+    """Status, headers and JSON body of a GET straight to the server."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with servers.DIRECT.open(request, timeout=30) as response:
+            return response.status, dict(response.headers), json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.load(error)
+
+
+@pytest.mark.slow
+def test_the_servers_page_as_the_presets_assume(framework_servers):
+    drf = framework_servers(servers.DjangoRestFramework).url
+    fastapi = framework_servers(servers.FastApiPagination).url
+    json_server = framework_servers(servers.JsonServer).url
+    token = {"Authorization": f"Token {servers.DRF_TOKEN}"}
+
+    _, _, offset = get(f"{drf}/limit-offset/ratings/?limit=7&offset=7")
+    _, _, page = get(f"{drf}/page-number/ratings/?page_size=7&page=2")
+    refused, _, _ = get(f"{drf}/cursor/ratings/?page_size=7")
+    _, _, cursor = get(f"{drf}/cursor/ratings/?page_size=7", **token)
+    _, _, fastapi_page = get(f"{fastapi}/ratings?size=100&page=2")
+    too_large, _, _ = get(f"{fastapi}/ratings?size=101")
+    _, limited, _ = get(f"{json_server}/ratings?_limit=7")
+    _, paged, _ = get(f"{json_server}/ratings?_limit=7&_page=1")
+
+    assert (sorted(offset), len(offset["results"])) == (["count", "next", "previous", "results"], 7)
+    assert (page["count"], len(page["results"])) == (len(RATINGS), 7)
+    assert refused == 401
+    assert sorted(cursor) == ["next", "previous", "results"]  # no count
+    assert len(cursor["results"]) == 100  # the server's page size, whatever page_size says
+    assert cursor["next"].startswith(f"{drf}/cursor/ratings/?cursor=")
+    assert sorted(fastapi_page) == ["items", "page", "pages", "size", "total"]
+    assert too_large == 422
+    assert limited["X-Total-Count"] == str(len(RATINGS)) and "Link" not in limited
+    assert 'rel="next"' in paged["Link"] and paged["X-Total-Count"] == str(len(RATINGS))
