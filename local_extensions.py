@@ -115,3 +115,99 @@ class TemplateDirectory(Extension):
     def __init__(self, environment):
         super().__init__(environment)
         environment.globals["template_directory"] = str(TEMPLATE_DIRECTORY)
+
+
+# What each framework serves by default: the answers a preset fills in. Every answer not
+# named here takes the ``custom`` value, today's MovieLens defaults; an answer given by name
+# (key=value, a config file, a replay) always wins over the preset's default.
+_CUSTOM = {
+    "auth_type": "basic",
+    "pagination": "offset",
+    "records_key": "result",
+    "total_key": "total",
+    "total_pages_key": "",
+    "total_header": "",
+    "offset_param": "offset",
+    "limit_param": "limit",
+    "page_param": "page",
+    "cursor_param": "cursor",
+    "next_cursor_key": "next_cursor",
+    "next_url_key": "next",
+    "max_page_size": "1000",
+    "extra_params": "",
+    "date_filter": "date",
+    "start_param": "start_date",
+    "end_param": "end_date",
+    "window_end": "exclusive",
+}
+PRESETS = {
+    "movielens": {},
+    "custom": {},
+    "drf-limit-offset": {"pagination": "offset", "records_key": "results", "total_key": "count"},
+    "drf-page-number": {
+        "pagination": "page",
+        "records_key": "results",
+        "total_key": "count",
+        "limit_param": "page_size",
+    },
+    "drf-cursor": {
+        "pagination": "next_url",
+        "records_key": "results",
+        "total_key": "",
+        "next_url_key": "next",
+        "limit_param": "page_size",
+    },
+    "fastapi-pagination": {
+        "pagination": "page",
+        "records_key": "items",
+        "total_key": "total",
+        "limit_param": "size",
+        "max_page_size": "100",
+    },
+    "json-server": {
+        "pagination": "link_header",
+        "records_key": "",
+        "total_key": "",
+        "total_header": "X-Total-Count",
+        "limit_param": "_limit",
+        "extra_params": "_page=1",
+        "date_filter": "epoch_seconds",
+        "start_param": "timestamp_gte",
+        "end_param": "timestamp_lte",
+        "window_end": "inclusive",
+    },
+    "github": {
+        "auth_type": "bearer",
+        "pagination": "link_header",
+        "records_key": "",
+        "total_key": "",
+        "limit_param": "per_page",
+        "max_page_size": "100",
+    },
+}
+
+
+def preset_answer(name, question):
+    """The default answer to ``question`` under the preset called ``name``.
+
+    An unknown preset gives the custom defaults here, so the pre-generation hook can
+    refuse it by name instead of cookiecutter failing on a template error.
+    """
+    if question not in _CUSTOM:
+        raise ValueError(f"preset: no preset answers {question!r}")
+    return PRESETS.get(str(name), {}).get(question, _CUSTOM[question])
+
+
+@simple_filter
+def preset(value, question):
+    """``{{ cookiecutter.api_preset | preset("records_key") }}``: the preset's default answer."""
+    return preset_answer(value, question)
+
+
+@simple_filter
+def query_pairs(value):
+    """An extra_params answer, ``name=value&name2=value2``, as (name, value) pairs in order."""
+    text = str(value)
+    return (
+        [tuple(part.split("=", 1)) if "=" in part else (part, "") for part in text.split("&")] if text else []
+    )

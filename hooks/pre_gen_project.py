@@ -10,6 +10,7 @@ import keyword
 import re
 import sys
 import unicodedata
+import zoneinfo
 from urllib.parse import urlsplit
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
@@ -42,6 +43,12 @@ RECORD_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 # An API key sent in the query travels as it is, so its parameter name must need no escaping.
 QUERY_KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+# An HTTP header name or auth scheme: an RFC 7230 token.
+HTTP_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# A next-URL key: a literal key (@odata.nextLink) or a dotted path (links.next), no spaces or empty parts.
+NEXT_URL_KEY = re.compile(r"^[^\s.]+(?:\.[^\s.]+)*$")
+PRESETS = ["movielens", "drf-limit-offset", "drf-page-number", "drf-cursor", "fastapi-pagination", "json-server", "github", "custom"]  # fmt: skip
+MAX_PAGE_SIZE = 1_000_000
 # Names the baked code already gives a meaning: the local API's timestamp and the ranking's columns.
 RESERVED_RECORD_KEYS = {"timestamp", "avg_rating", "num_ratings"}
 # Longer names would push baked import lines past the line length the linter allows.
@@ -171,6 +178,8 @@ def body_keys_in_use(answers):
         used["total_pages_key"] = answers["total_pages_key"]
     if pagination == "cursor":
         used["next_cursor_key"] = answers["next_cursor_key"]
+    if pagination == "next_url":
+        used["next_url_key"] = answers.get("next_url_key", "next")
     return {question: key for question, key in used.items() if key}
 
 
@@ -197,7 +206,19 @@ def find_shape_problems(answers):
             )
         )
     for question, key in body_keys_in_use(answers).items():
-        found.append(check_pattern(question, key, BODY_KEY, "give a key such as result, total or meta.next"))
+        if question == "next_url_key":
+            found.append(
+                check_pattern(
+                    question,
+                    key,
+                    NEXT_URL_KEY,
+                    "give a body key without spaces, dotted for nesting, e.g. next, links.next or @odata.nextLink",
+                )
+            )
+        else:
+            found.append(
+                check_pattern(question, key, BODY_KEY, "give a key such as result, total or meta.next")
+            )
     for question, name in parameters_in_use(answers).items():
         if question != "api_key_name":
             found.append(
@@ -208,6 +229,107 @@ def find_shape_problems(answers):
     found.extend(
         check_record_key(question, answers[question]) for question in ("item_key", "user_key", "score_key")
     )
+    found.extend(find_option_problems(answers))
+    return found
+
+
+def extra_param_pairs(answers):
+    """The extra_params answer, name=value&name2=value2, as (name, value) pairs."""
+    text = answers.get("extra_params", "")
+    return (
+        [tuple(part.split("=", 1)) if "=" in part else (part, None) for part in text.split("&")]
+        if text
+        else []
+    )
+
+
+def check_extra_params(value):
+    """Fixed query parameters: name=value pairs with non-empty, distinct parameter names."""
+    allowed = "give name=value pairs joined by &, e.g. _page=1&format=json, each name given once"
+    names = []
+    for name, param_value in extra_param_pairs({"extra_params": value}):
+        if param_value is None or not PARAMETER.match(name) or name in names:
+            return problem("extra_params", value, allowed + " (names of letters, digits and _ . - [ ])")
+        if UNSAFE_IN_URL.search(param_value) or "#" in param_value:
+            return problem(
+                "extra_params", value, allowed + " (values without spaces, quotes, # or backslashes)"
+            )
+        names.append(name)
+    return None
+
+
+def check_max_page_size(value):
+    """The largest page size the API serves: a whole number from 1 to 1_000_000."""
+    allowed = f"give a whole number from 1 to {MAX_PAGE_SIZE}, e.g. 100"
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+        return problem("max_page_size", value, allowed)
+    return None
+
+
+def check_timezone(value):
+    """An IANA time zone that this machine's zoneinfo knows."""
+    allowed = "give an IANA time zone name such as UTC, Europe/Berlin or America/New_York"
+    if not value or value != value.strip() or value.startswith("/") or ".." in value:
+        return problem("api_timezone", value, allowed)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return problem("api_timezone", value, allowed)
+    return None
+
+
+def check_token_url(value):
+    """The OAuth 2 token endpoint: a path under the base URL or an http(s) URL."""
+    if value.startswith("/") or "://" not in value:
+        segments = value[1:].split("/")
+        if value.startswith("/") and (
+            all(PATH_SEGMENT.match(part) and part not in {".", ".."} for part in segments if part)
+            and "//" not in value
+        ):
+            return None
+        return problem(
+            "token_url",
+            value,
+            "give a path starting with / made of letters, digits and . _ ~ : @ + -, or an http(s) URL, e.g. /oauth/token",
+        )
+    return check_http_url("token_url", value, "https://auth.example.com/oauth/token", allow_path=True)
+
+
+def find_option_problems(answers):
+    """The answers added for any paginated API: preset, counts, window, fixed parameters and auth."""
+    found = []
+    preset = answers.get("api_preset", "movielens")
+    if preset not in PRESETS:
+        found.append(problem("api_preset", preset, f"choose one of {', '.join(PRESETS)}"))
+    total_header = answers.get("total_header", "")
+    if total_header:
+        found.append(
+            check_pattern(
+                "total_header", total_header, HTTP_TOKEN, "give an HTTP header name, e.g. X-Total-Count"
+            )
+        )
+    found.append(check_max_page_size(answers.get("max_page_size", "1000")))
+    found.append(check_extra_params(answers.get("extra_params", "")))
+    if answers["date_filter"] != "none":
+        window_end = answers.get("window_end", "exclusive")
+        if window_end not in {"exclusive", "inclusive"}:
+            found.append(problem("window_end", window_end, "choose exclusive or inclusive"))
+        found.append(check_timezone(answers.get("api_timezone", "UTC")))
+    if answers["auth_type"] == "bearer":
+        found.append(
+            check_pattern(
+                "token_prefix",
+                answers.get("token_prefix", "Bearer"),
+                HTTP_TOKEN,
+                "give an auth scheme word without spaces, e.g. Bearer or Token",
+            )
+        )
+    if answers["auth_type"] == "oauth2_client_credentials":
+        found.append(check_token_url(answers.get("token_url", "/oauth/token")))
+        client_auth = answers.get("client_auth", "body")
+        if client_auth not in {"body", "basic"}:
+            found.append(problem("client_auth", client_auth, "choose body or basic"))
     return found
 
 
@@ -283,6 +405,54 @@ def find_contradictions(answers):
                 "cursor pagination needs the body key of the next cursor",
             )
         )
+    if pagination == "next_url" and records_key == "":
+        found.append(
+            contradiction(
+                "pagination",
+                "records_key",
+                answers,
+                "the next URL lives in the body, so the records need a key too",
+            )
+        )
+    if pagination == "next_url" and answers.get("next_url_key", "next") == "":
+        found.append(
+            contradiction(
+                "pagination",
+                "next_url_key",
+                answers,
+                "next_url pagination needs the body key of the next URL",
+            )
+        )
+    if pagination in {"offset", "page"} and answers["total_key"] and answers.get("total_header", ""):
+        found.append(
+            contradiction(
+                "total_key",
+                "total_header",
+                answers,
+                "the total comes from the body or a header; clear one of them",
+            )
+        )
+    if answers["auth_type"] != "bearer" and answers.get("token_prefix", "Bearer") != "Bearer":
+        found.append(
+            contradiction("auth_type", "token_prefix", answers, "only bearer auth sends a token prefix")
+        )
+    if answers["auth_type"] != "oauth2_client_credentials" and answers.get("client_auth", "body") != "body":
+        found.append(
+            contradiction(
+                "auth_type",
+                "client_auth",
+                answers,
+                "only oauth2_client_credentials auth sends client credentials",
+            )
+        )
+    if answers["date_filter"] == "none":
+        for question, default in (("window_end", "exclusive"), ("api_timezone", "UTC")):
+            if answers.get(question, default) != default:
+                found.append(
+                    contradiction(
+                        "date_filter", question, answers, "without a date filter there is no window"
+                    )
+                )
     if answers["auth_type"] != "api_key" and answers["api_key_in"] == "query":
         found.append(
             contradiction("auth_type", "api_key_in", answers, "only api_key auth sends a key in the query")
@@ -301,6 +471,16 @@ def find_contradictions(answers):
         if name in seen:
             found.append(contradiction(seen[name], question, answers, "each parameter needs its own name"))
         seen.setdefault(name, question)
+    for name, _ in extra_param_pairs(answers):
+        if name in seen:
+            found.append(
+                contradiction(
+                    seen[name],
+                    "extra_params",
+                    answers,
+                    f"extra parameter {name!r} would overwrite the one the client sets itself",
+                )
+            )
     record_keys = {}
     for question in ("item_key", "user_key", "score_key"):
         name = answers[question]

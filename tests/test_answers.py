@@ -87,6 +87,32 @@ BAD_ANSWERS = [
     ("api_endpoint", "/v1/../ratings", "starting with /"),
     ("api_endpoint", "/a%zz", "starting with /"),
     ("api_endpoint", "/", "starting with /"),
+    ("next_url_key", "links. next", "a body key without spaces", {"pagination": "next_url"}),
+    ("next_url_key", "links..next", "a body key without spaces", {"pagination": "next_url"}),
+    ("total_header", "X Total Count", "an HTTP header name"),
+    ("total_header", "X-Total:Count", "an HTTP header name"),
+    ("api_timezone", "Mars/Olympus", "an IANA time zone name"),
+    ("api_timezone", "../etc/passwd", "an IANA time zone name"),
+    ("api_timezone", "", "an IANA time zone name"),
+    ("extra_params", "_page", "name=value pairs joined by &"),
+    ("extra_params", "=1", "name=value pairs joined by &"),
+    ("extra_params", "a=1&a=2", "each name given once"),
+    ("extra_params", "a=1&&b=2", "name=value pairs joined by &"),
+    ("extra_params", "q=a b", "values without spaces"),
+    ("token_prefix", "Bear er", "an auth scheme word", {"auth_type": "bearer"}),
+    ("token_prefix", "", "an auth scheme word", {"auth_type": "bearer"}),
+    ("max_page_size", "0", "a whole number from 1 to 1000000"),
+    ("max_page_size", "1000001", "a whole number from 1 to 1000000"),
+    ("max_page_size", "ten", "a whole number from 1 to 1000000"),
+    ("max_page_size", "-5", "a whole number from 1 to 1000000"),
+    ("token_url", "oauth/token", "a path starting with /", {"auth_type": "oauth2_client_credentials"}),
+    ("token_url", "/oauth/../token", "a path starting with /", {"auth_type": "oauth2_client_credentials"}),
+    (
+        "token_url",
+        "ftp://auth.example.com/t",
+        "http:// or https:// URL",
+        {"auth_type": "oauth2_client_credentials"},
+    ),
 ]
 
 
@@ -118,7 +144,18 @@ def test_every_problem_is_reported_at_once(cookies, capfd):
     ]
 
 
-@pytest.mark.parametrize(("question", "value"), [("license", "GPL-3.0"), ("python_floor", "3.8")])
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("license", "GPL-3.0"),
+        ("python_floor", "3.8"),
+        ("api_preset", "spring"),
+        ("pagination", "graphql"),
+        ("window_end", "closed"),
+        ("client_auth", "header"),
+        ("auth_type", "oauth1"),
+    ],
+)
 def test_a_choice_outside_its_list_is_refused_with_the_choices(cookies, tmp_path, question, value):
     result = cookies.bake(extra_context={question: value})
 
@@ -218,6 +255,61 @@ CONTRADICTIONS = {
         ("limit_param", "api_key_name"),
         "each parameter needs its own name",
     ),
+    "next-url-with-a-bare-list": (
+        {"pagination": "next_url", "records_key": ""},
+        ("pagination", "records_key"),
+        "the next URL lives in the body",
+    ),
+    "next-url-without-its-key": (
+        {"pagination": "next_url", "next_url_key": ""},
+        ("pagination", "next_url_key"),
+        "needs the body key of the next URL",
+    ),
+    "next-url-key-inside-the-records-key": (
+        {"pagination": "next_url", "records_key": "data", "next_url_key": "data.next"},
+        ("records_key", "next_url_key"),
+        "one body key cannot hold the other",
+    ),
+    "total-in-body-and-header": (
+        {"total_key": "total", "total_header": "X-Total-Count"},
+        ("total_key", "total_header"),
+        "the total comes from the body or a header",
+    ),
+    "token-prefix-without-bearer-auth": (
+        {"auth_type": "basic", "token_prefix": "Token"},
+        ("auth_type", "token_prefix"),
+        "only bearer auth sends a token prefix",
+    ),
+    "client-auth-without-oauth2": (
+        {"auth_type": "bearer", "client_auth": "basic"},
+        ("auth_type", "client_auth"),
+        "only oauth2_client_credentials auth sends client credentials",
+    ),
+    "inclusive-end-without-a-window": (
+        {"date_filter": "none", "window_end": "inclusive"},
+        ("date_filter", "window_end"),
+        "without a date filter there is no window",
+    ),
+    "time-zone-without-a-window": (
+        {"date_filter": "none", "api_timezone": "Europe/Berlin"},
+        ("date_filter", "api_timezone"),
+        "without a date filter there is no window",
+    ),
+    "extra-param-overwrites-the-limit": (
+        {"extra_params": "limit=5"},
+        ("limit_param", "extra_params"),
+        "extra parameter 'limit' would overwrite the one the client sets itself",
+    ),
+    "extra-param-overwrites-an-api-key": (
+        {"auth_type": "api_key", "api_key_in": "query", "api_key_name": "key", "extra_params": "key=1"},
+        ("api_key_name", "extra_params"),
+        "extra parameter 'key' would overwrite",
+    ),
+    "extra-param-overwrites-the-window": (
+        {"start_param": "since", "extra_params": "since=2020-01-01"},
+        ("start_param", "extra_params"),
+        "extra parameter 'since' would overwrite",
+    ),
     "ranking-keys-repeat": (
         {"user_key": "id", "item_key": "id"},
         ("item_key", "user_key"),
@@ -249,6 +341,13 @@ def test_contradicting_answers_are_refused_naming_both_questions(cookies, capfd,
         {"date_filter": "none", "start_param": "", "end_param": ""},
         {"pagination": "link_header", "offset_param": "", "total_key": "not a key"},
         {"records_key": "data.items", "total_key": "data.total"},
+        {"pagination": "next_url", "next_url_key": "@odata.nextLink", "total_key": "not a key"},
+        {"pagination": "next_url", "next_url_key": "links.next", "records_key": "data"},
+        {"auth_type": "basic", "token_url": "not a url", "token_prefix": "Bearer"},
+        {"date_filter": "none", "start_param": "limit", "window_end": "exclusive", "api_timezone": "UTC"},
+        {"pagination": "cursor", "extra_params": "offset=0&format=json"},
+        {"auth_type": "oauth2_client_credentials", "token_url": "https://auth.example.com/oauth/token"},
+        {"max_page_size": "1000000", "window_end": "inclusive", "api_timezone": "America/New_York"},
     ],
     ids=[
         "link-ignores-total-key",
@@ -258,6 +357,13 @@ def test_contradicting_answers_are_refused_naming_both_questions(cookies, capfd,
         "no-date-filter-ignores-empty-date-params",
         "link-ignores-offset-and-total",
         "sibling-keys-under-one-parent",
+        "literal-odata-next-url-key",
+        "dotted-next-url-key-beside-the-records",
+        "basic-ignores-token-url",
+        "no-date-filter-with-default-window-answers",
+        "cursor-ignores-offset-in-extra-params",
+        "absolute-token-url",
+        "largest-page-inclusive-end-and-a-time-zone",
     ],
 )
 def test_answers_for_options_not_chosen_do_not_count_as_contradictions(cookies, answers):

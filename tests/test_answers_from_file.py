@@ -16,7 +16,13 @@ import pytest
 import yaml
 from conftest import BIN, TEMPLATE, baked_files
 
-ANSWERS = {"provider_name": "Open Library", "auth_type": "bearer", "pagination": "cursor"}
+# The drf-cursor preset would page by next URL; the file's pagination answer overrides that default.
+ANSWERS = {
+    "provider_name": "Open Library",
+    "api_preset": "drf-cursor",
+    "auth_type": "bearer",
+    "pagination": "cursor",
+}
 
 
 @pytest.fixture
@@ -65,6 +71,10 @@ def test_no_input_bake_takes_its_answers_from_a_config_file(tmp_path, config_fil
     assert "auth=auth.Bearer()" in api
     assert "paginator=paginators.Cursor(" in api
     assert "paginators.Offset(" not in api
+    assert "paginators.NextUrl(" not in api
+    # What the file leaves unanswered comes from the preset.
+    assert 'records_key="results",' in api
+    assert 'limit_param="page_size",' in api
     assert "class OpenLibraryHook(" in hooks
     recorded = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
     assert {question: recorded[question] for question in ANSWERS} == ANSWERS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shutil
 import subprocess
@@ -77,8 +78,10 @@ EXPECTED_FILES = {
     "tests/test_paginators.py",
     "tests/test_provider.py",
     "tests/test_ranking.py",
+    "tests/test_request_shape.py",
     "tests/test_sensors.py",
     "tests/test_triggers.py",
+    "tests/test_windows.py",
 }
 
 
@@ -107,8 +110,9 @@ def test_airflow_templates_survive_baking(default_project):
         default_project / "src" / "airflow_movielens" / "example_dags" / "movielens_ratings.py"
     ).read_text()
 
-    assert 'start_template = "{{ data_interval_start | ds }}"' in windows
+    assert 'start_template = "{{ data_interval_start | ts }}"' in windows
     assert "{{ var.value.get('movielens_output_base', '/tmp/airflow-movielens') }}" in dag
+    assert "{{ data_interval_start.in_timezone(dag.timezone) | ds }}.jsonl" in dag
 
 
 def test_the_machinery_is_copied_from_the_template_byte_for_byte(default_project):
@@ -134,6 +138,33 @@ def test_the_users_room_is_short_and_the_only_module_answers_change(default_proj
 
     assert lengths["api.py"] < 100
     assert {name: length for name, length in lengths.items() if length > 400} == {}
+
+
+def test_the_default_api_py_writes_no_argument_left_at_its_default(default_project):
+    """Defaults (the movielens preset) bake today's api.py: the new arguments appear only in comments."""
+    api = (default_project / "src" / "airflow_movielens" / "api.py").read_text()
+    code = "\n".join(line for line in api.splitlines() if not line.lstrip().startswith("#"))
+
+    for argument in (
+        "total_header=",
+        "extra_params=",
+        "max_page_size=",
+        "window_end=",
+        "timezone=",
+        "prefix=",
+    ):
+        assert argument not in code, argument
+    assert "paginators.NextUrl" in api
+    assert "auth.OAuth2ClientCredentials" in api
+    assert "paginator=paginators.Offset(" in code
+    assert 'window=windows.Dates(start_param="start_date", end_param="end_date"),' in code
+    recorded = json.loads((default_project / ".cruft.json").read_text())["context"]["cookiecutter"]
+    assert {key: recorded[key] for key in ("api_preset", "max_page_size", "window_end", "api_timezone")} == {
+        "api_preset": "movielens",
+        "max_page_size": "1000",
+        "window_end": "exclusive",
+        "api_timezone": "UTC",
+    }
 
 
 def test_the_template_keeps_jinja_tags_out_of_the_machinery_and_few_overall():

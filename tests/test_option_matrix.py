@@ -1,4 +1,8 @@
-"""Every auth x pagination combination, plus targeted shapes, bakes a project whose own suite passes."""
+"""Every auth x pagination combination, every preset and targeted shapes bake a project whose own suite passes.
+
+Each entry costs a run of the baked suite (about 90 s of one core), so presets and new answers
+ride on grid and targeted entries where they keep that entry's auth x pagination pair.
+"""
 
 from __future__ import annotations
 
@@ -19,21 +23,20 @@ from conftest import (
     run_baked_suite,
 )
 
+from local_extensions import preset_answer
+
 AUTH_TYPES = ["basic", "bearer", "api_key", "none"]
 PAGINATIONS = ["offset", "page", "cursor", "link_header"]
 
 # Answers for shapes the auth x pagination grid does not reach on its own.
 TARGETED = {
     # GitHub / json-server style: a bare list, Link headers, epoch-second date parameters.
+    # The github preset: bearer, Link headers, a bare list, per_page up to 100.
     "github-like": {
-        "auth_type": "bearer",
-        "pagination": "link_header",
-        "records_key": "",
-        "total_key": "",
+        "api_preset": "github",
         "date_filter": "epoch_seconds",
         "start_param": "since",
         "end_param": "until",
-        "limit_param": "per_page",
     },
     "cursor-nested-keys-api-key-in-query": {
         "auth_type": "api_key",
@@ -43,9 +46,25 @@ TARGETED = {
         "records_key": "data.items",
         "next_cursor_key": "meta.next",
         "date_filter": "datetime",
+        # Datetimes written with a non-UTC offset.
+        "api_timezone": "America/New_York",
     },
-    "link-api-key-in-query": {"auth_type": "api_key", "api_key_in": "query", "pagination": "link_header"},
+    # The json-server preset: _page=1 as an extra parameter, _limit, X-Total-Count, Link headers,
+    # inclusive epoch-second bounds timestamp_gte/timestamp_lte; with an API key in the query.
+    "link-api-key-in-query": {
+        "api_preset": "json-server",
+        "auth_type": "api_key",
+        "api_key_in": "query",
+        "api_key_name": "api_key",
+    },
+    # drf-cursor: a next URL in the body; the token from an OAuth 2 client-credentials endpoint.
+    "drf-cursor-oauth2": {
+        "api_preset": "drf-cursor",
+        "auth_type": "oauth2_client_credentials",
+        "client_auth": "basic",
+    },
     "page-total-pages": {
+        "api_preset": "custom",
         "pagination": "page",
         "total_key": "",
         "total_pages_key": "meta.pages",
@@ -74,28 +93,65 @@ TARGETED = {
     },
 }
 
+# Grid entries that also carry a preset or new answers; each keeps its auth x pagination pair.
+GRID_EXTRAS = {
+    "basic-offset": {"api_preset": "drf-limit-offset"},
+    # DRF's TokenAuthentication: Authorization: Token <key>; whole days in Berlin.
+    "bearer-page": {
+        "api_preset": "drf-page-number",
+        "token_prefix": "Token",
+        "api_timezone": "Europe/Berlin",
+    },
+    "none-page": {"api_preset": "fastapi-pagination"},
+    "none-offset": {"total_key": "", "total_header": "X-Total-Count"},
+    "api_key-cursor": {"extra_params": "format=json&v=2"},
+    "none-link_header": {"date_filter": "datetime", "window_end": "inclusive"},
+}
+
 COMBINATIONS = {
     **{
-        f"{auth}-{pagination}": {"auth_type": auth, "pagination": pagination}
+        f"{auth}-{pagination}": {
+            "auth_type": auth,
+            "pagination": pagination,
+            **GRID_EXTRAS.get(f"{auth}-{pagination}", {}),
+        }
         for auth, pagination in itertools.product(AUTH_TYPES, PAGINATIONS)
     },
     **TARGETED,
 }
 
+
+def answer(name, question):
+    """What entry ``name`` answers to ``question``: given by name, else its preset's default."""
+    answers = COMBINATIONS[name]
+    return answers.get(question) or preset_answer(answers.get("api_preset", "movielens"), question)
+
+
 # What the user's room, api.py, says for each choice; the other choices must not be there.
 MARKERS = {
     "auth_type": {
         "basic": "auth=auth.Basic()",
-        "bearer": "auth=auth.Bearer()",
+        "bearer": "auth=auth.Bearer(",
         "api_key": "auth=auth.ApiKey",
+        "oauth2_client_credentials": "auth=auth.OAuth2ClientCredentials(",
         "none": "auth=auth.NoAuth()",
     },
     "pagination": {
         "offset": "paginator=paginators.Offset(",
         "page": "paginator=paginators.PageNumber(",
         "cursor": "paginator=paginators.Cursor(",
+        "next_url": "paginator=paginators.NextUrl(",
         "link_header": "paginator=paginators.LinkHeader(",
     },
+}
+
+# What api.py says for a new answer given a non-default value (defaults are left unwritten).
+OPTION_MARKERS = {
+    "token_prefix": 'auth=auth.Bearer(prefix="{}")',
+    "client_auth": 'client_auth="{}"',
+    "total_header": 'total_header="{}"',
+    "api_timezone": 'timezone="{}"',
+    "window_end": 'window_end="{}"',
 }
 
 
@@ -117,12 +173,23 @@ def baked(cookies_session):
 
 @pytest.mark.parametrize("name", COMBINATIONS)
 def test_combination_bakes_only_what_was_chosen(baked, name):
-    answers = {"auth_type": "basic", "pagination": "offset", **COMBINATIONS[name]}
     api = next(baked(name).rglob("api.py")).read_text()
 
     for question, markers in MARKERS.items():
         for choice, marker in markers.items():
-            assert (marker in api) == (choice == answers[question]), f"{question}={choice}: {marker}"
+            assert (marker in api) == (choice == answer(name, question)), f"{question}={choice}: {marker}"
+    for question, marker in OPTION_MARKERS.items():
+        value = COMBINATIONS[name].get(question) or (
+            preset_answer(COMBINATIONS[name].get("api_preset"), question) if question == "window_end" else ""
+        )
+        written = value not in {"", "UTC", "exclusive", "Bearer", "body"}
+        assert (marker.format(value) in api) == written, f"{question}={value!r}"
+    extra_params = answer(name, "extra_params")
+    assert ("extra_params={" in api) == bool(extra_params)
+    for pair in filter(None, extra_params.split("&")):
+        assert '"{}": "{}",'.format(*pair.split("=", 1)) in api
+    max_page_size = int(answer(name, "max_page_size"))
+    assert (f"max_page_size={max_page_size}," in api) == (max_page_size != 1000)
 
 
 def test_names_come_from_the_records_and_items_answers(baked):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator, ObjectStoragePath
 
 from {{ cookiecutter.module_name }}.api import API
+from {{ cookiecutter.module_name }}.client.client import checked_batch_size
 from {{ cookiecutter.module_name }}.client.settings import MAX_IN_FLIGHT
 from {{ cookiecutter.module_name }}.client.windows import checked_window, run_window
 from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook
@@ -40,7 +41,8 @@ class {{ cookiecutter.class_prefix }}Fetch{{ cookiecutter.__Records }}Operator(B
     :param window_end: End of the window, exclusive; defaults to the end of the run's data
         interval. Templated.
     :param conn_id: Airflow connection id of the API.
-    :param batch_size: Records asked for per request.
+    :param batch_size: Records asked for per request; defaults to ``api.API.max_page_size``, the
+        largest page the API accepts, and a larger one is refused when the DAG is parsed.
     :param max_in_flight: Requests sent at once; defaults to the connection's
         ``max_in_flight`` extra, else 1. Above 1, pages are fetched concurrently where the
         paginator allows it, and still written in the API's order.
@@ -56,13 +58,12 @@ class {{ cookiecutter.class_prefix }}Fetch{{ cookiecutter.__Records }}Operator(B
         window_start: str | None = WINDOW_START,
         window_end: str | None = WINDOW_END,
         conn_id: str = {{ cookiecutter.class_prefix }}Hook.default_conn_name,
-        batch_size: int = 1000,
+        batch_size: int = API.max_page_size,
         max_in_flight: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size: {batch_size!r} is not allowed; give a positive integer.")
+        checked_batch_size(batch_size, API)
         if max_in_flight is not None and (
             isinstance(max_in_flight, bool)
             or not isinstance(max_in_flight, int)

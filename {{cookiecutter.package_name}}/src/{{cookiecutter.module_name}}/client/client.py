@@ -17,13 +17,36 @@ from .paginators import Page
 from .transport import Transport
 from .windows import Bound, checked_window
 
+# Records asked for per request when the caller does not say, unless the API's max_page_size is smaller.
+DEFAULT_BATCH_SIZE = 100
+
+
+def checked_batch_size(batch_size: int | None, api: RestApi) -> int:
+    """
+    ``batch_size`` if the API accepts pages that large, checked before any request; None means
+    ``DEFAULT_BATCH_SIZE``, or ``api.max_page_size`` if that is smaller.
+    """
+    if batch_size is None:
+        return min(DEFAULT_BATCH_SIZE, api.max_page_size)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size: {batch_size!r} is not allowed; give a positive integer.")
+    if batch_size > api.max_page_size:
+        raise ValueError(
+            f"batch_size: {batch_size} is not allowed; it is more than the max_page_size {api.max_page_size} "
+            f"of the API description (the largest page {api.endpoint} accepts). "
+            f"Give a batch_size from 1 to {api.max_page_size}, or raise max_page_size in api.py "
+            "if the API really accepts more."
+        )
+    return batch_size
+
 
 class Client:
     """
     The pages of one API's endpoint, as its paginator walks them.
 
     It is the ``PageSource`` the paginators ask for pages: it sends each request through
-    the transport, finds the records in the body, refuses links to other origins, and
+    the transport (the API's ``extra_params`` on every request it builds, none on the URLs
+    the API hands back), finds the records in the body, refuses links to other origins, and
     runs requests asked for ahead in threads, yielding them in order.
 
     :param api: What the API looks like.
@@ -44,12 +67,15 @@ class Client:
         self.max_pages = transport.settings.max_pages
 
     def pages(
-        self, start: Bound | None = None, end: Bound | None = None, batch_size: int = 100
+        self, start: Bound | None = None, end: Bound | None = None, batch_size: int | None = None
     ) -> Generator[list[Any], None, None]:
-        """Yield the records of ``[start, end)`` as lists, one per non-empty page, in order."""
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size: {batch_size!r} is not allowed; give a positive integer.")
-        return self.api.paginator.pages(self, self.window_params(start, end), batch_size)
+        """
+        Yield the records of ``[start, end)`` as lists, one per non-empty page, in order.
+
+        ``batch_size`` (see ``checked_batch_size``) and the window are checked before any request.
+        """
+        size = checked_batch_size(batch_size, self.api)
+        return self.api.paginator.pages(self, self.window_params(start, end), size)
 
     def window_params(self, start: Bound | None, end: Bound | None) -> dict[str, Any]:
         """The query parameters of a window, or an error if the API cannot filter by time."""
@@ -59,9 +85,12 @@ class Client:
         return {}
 
     def get(self, params: dict[str, Any]) -> Page:
+        """The endpoint's page for ``params``, with the API's ``extra_params`` (checked not to collide)."""
+        params = {**self.api.extra_params, **params}
         return self._page(self.transport.get(self.endpoint_url, params, self.body_keys))
 
     def follow(self, url: str) -> Page:
+        """The page at a URL the API handed out, exactly as given: no ``extra_params`` added."""
         # Checked as urllib3 will connect, before any byte goes out; the transport checks redirects.
         reason = refusal(url, self.home)
         if reason is not None:

@@ -13,16 +13,21 @@ import datetime as dt
 import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable
 
+from {{ cookiecutter.module_name }}.api import API
+from {{ cookiecutter.module_name }}.client.windows import run_timezone
 from {{ cookiecutter.module_name }}.operators import (
     {{ cookiecutter.class_prefix }}Fetch{{ cookiecutter.__Records }}Operator,
     {{ cookiecutter.class_prefix }}Rank{{ cookiecutter.__Items }}Operator,
 )
 from {{ cookiecutter.module_name }}.sensors import {{ cookiecutter.class_prefix }}{{ cookiecutter.__Records }}Sensor
 
+# The zone the API reads dates in (api.API.window.timezone): each run is one whole day there.
+TIMEZONE = run_timezone(API.window)
+
 {% raw -%}
 OUTPUT_BASE = "{{ var.value.get('{% endraw %}{{ cookiecutter.__conn_type }}{% raw %}_output_base', '/tmp/{% endraw %}{{ cookiecutter.package_name }}{% raw %}') }}"
-RECORDS_PATH = OUTPUT_BASE + "/{% endraw %}{{ cookiecutter.__records }}{% raw %}/{{ data_interval_start | ds }}.jsonl"
-RANKING_PATH = OUTPUT_BASE + "/rankings/{{ data_interval_start | ds }}.csv"
+RECORDS_PATH = OUTPUT_BASE + "/{% endraw %}{{ cookiecutter.__records }}{% raw %}/{{ data_interval_start.in_timezone(dag.timezone) | ds }}.jsonl"
+RANKING_PATH = OUTPUT_BASE + "/rankings/{{ data_interval_start.in_timezone(dag.timezone) | ds }}.csv"
 {%- endraw %}
 
 with DAG(
@@ -30,9 +35,10 @@ with DAG(
     description={{ ("Fetch a day of " ~ cookiecutter.provider_name ~ " " ~ cookiecutter.__records ~ " and rank the " ~ cookiecutter.__items) | pystr }},
     # A data-interval timetable: each run covers the day before it, which is the window
     # the fetch operator and the sensor read from the template context (and which names
-    # the output files, if the API has no date filter).
-    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    # the output files, by its local date). It runs in the API's zone, so consecutive runs
+    # are consecutive whole days there: nothing lost or fetched twice.
+    schedule=CronDataIntervalTimetable("@daily", timezone=TIMEZONE),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=5)},
@@ -49,6 +55,8 @@ with DAG(
     fetch_{{ cookiecutter.__records }} = {{ cookiecutter.class_prefix }}Fetch{{ cookiecutter.__Records }}Operator(
         task_id="fetch_{{ cookiecutter.__records }}",
         output_path=RECORDS_PATH,
+        # The largest page the API accepts (api.API.max_page_size): the fewest requests.
+        batch_size=API.max_page_size,
     )
     rank_{{ cookiecutter.__items }} = {{ cookiecutter.class_prefix }}Rank{{ cookiecutter.__Items }}Operator(
         task_id="rank_{{ cookiecutter.__items }}",
