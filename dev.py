@@ -8,6 +8,9 @@ The template's commands, needing only python3 (3.10+) and pip:
 
 Each first makes .venv beside this file and installs requirements-dev.txt into it
 (with uv, which pip installs; about a minute the first time, skipped when nothing changed).
+`test` also installs the real framework servers that tests/test_real_frameworks.py runs:
+tests/frameworks/requirements.txt into .venv-frameworks, and json-server with npm (Node.js 18
+or newer) into .node-frameworks (seconds, skipped when nothing changed).
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 # they do for a user who installed them with pip.
 UV_FLAGS = ("--compile-bytecode",)
 UV_INSTALL = ("uv", "pip", "install", "--python", str(PYTHON), *UV_FLAGS)
+# The framework servers live apart from .venv: Airflow pins its own FastAPI and Starlette.
+FRAMEWORKS = ROOT / "tests" / "frameworks"
+FRAMEWORKS_VENV = ROOT / ".venv-frameworks"
+FRAMEWORKS_PYTHON = FRAMEWORKS_VENV / PYTHON.relative_to(VENV)
+NODE_FRAMEWORKS = ROOT / ".node-frameworks"
+JSON_SERVER = (
+    NODE_FRAMEWORKS / "node_modules" / ".bin" / ("json-server.cmd" if os.name == "nt" else "json-server")
+)
 
 
 def run(*command: object, **kwargs) -> None:
@@ -47,23 +58,58 @@ def ensure_environment() -> None:
     """Create .venv and install the requirements, unless they are already installed as listed."""
     if sys.version_info < (3, 10):  # noqa: UP036 - dev.py must explain itself to an older python3
         raise SystemExit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
-    stamp = VENV / ".requirements.sha256"
+    ensure_venv(VENV, REQUIREMENTS)
+
+
+def ensure_venv(folder: Path, requirements: Path) -> None:
+    """Create the venv ``folder`` and install ``requirements`` into it, unless already installed as listed."""
+    python = folder / PYTHON.relative_to(VENV)
+    stamp = folder / ".requirements.sha256"
     # The install flags are part of the stamp, so a change to them reinstalls too.
-    wanted = hashlib.sha256(REQUIREMENTS.read_bytes() + " ".join(UV_FLAGS).encode()).hexdigest()
-    if PYTHON.exists() and stamp.exists() and stamp.read_text() == wanted:
+    wanted = hashlib.sha256(requirements.read_bytes() + " ".join(UV_FLAGS).encode()).hexdigest()
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
         return
-    if not PYTHON.exists():
-        print(f"Creating {VENV}", flush=True)
+    if not python.exists():
+        print(f"Creating {folder}", flush=True)
         try:
             # Symlinks keep interpreters that find their library relative to themselves working.
-            venv.create(VENV, with_pip=True, symlinks=os.name != "nt")
+            venv.create(folder, with_pip=True, symlinks=os.name != "nt")
         except Exception as error:  # ensurepip missing, as on some Debian-based systems
-            shutil.rmtree(VENV, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
             raise SystemExit(
-                f"Could not create {VENV}: {error}. On Debian or Ubuntu, install python3-venv first."
+                f"Could not create {folder}: {error}. On Debian or Ubuntu, install python3-venv first."
             ) from None
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv")
-    run(PYTHON, "-m", *UV_INSTALL, "-r", REQUIREMENTS)
+    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv")
+    run(python, "-m", "uv", "pip", "install", "--python", python, *UV_FLAGS, "-r", requirements)
+    stamp.write_text(wanted)
+
+
+def ensure_frameworks() -> None:
+    """
+    Install the real framework servers of tests/test_real_frameworks.py, unless already installed.
+
+    Django REST framework and fastapi-pagination go into .venv-frameworks; json-server, pinned
+    with every dependency by tests/frameworks/json-server/package-lock.json, into .node-frameworks.
+    Each folder ignores itself in git, so neither shows up as a change or gets linted.
+    """
+    ensure_venv(FRAMEWORKS_VENV, FRAMEWORKS / "requirements.txt")
+    (FRAMEWORKS_VENV / ".gitignore").write_text("*\n")
+    package = FRAMEWORKS / "json-server"
+    manifests = [package / "package.json", package / "package-lock.json"]
+    stamp = NODE_FRAMEWORKS / ".package-lock.sha256"
+    wanted = hashlib.sha256(b"".join(path.read_bytes() for path in manifests)).hexdigest()
+    if JSON_SERVER.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit(
+            "The json-server tests need Node.js 18 or newer with npm on PATH (Debian: apt-get install npm)."
+        )
+    NODE_FRAMEWORKS.mkdir(exist_ok=True)
+    (NODE_FRAMEWORKS / ".gitignore").write_text("*\n")
+    for path in manifests:
+        shutil.copyfile(path, NODE_FRAMEWORKS / path.name)
+    run(npm, "ci", "--prefix", NODE_FRAMEWORKS, "--no-audit", "--no-fund", "--loglevel", "error")
     stamp.write_text(wanted)
 
 
@@ -83,6 +129,7 @@ def demo() -> int:
 def test(pytest_args: list[str]) -> int:
     """Run the template's test suite, which bakes projects and runs their own suites."""
     ensure_environment()
+    ensure_frameworks()
     return subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT).returncode
 
 
