@@ -93,9 +93,13 @@ class Answer:
         return cls((data[index : index + 1] for index in range(len(data))), every)
 
 
+# The bearer token the hostile server hands out by default, for a test to let an honest server accept it.
+HOSTILE_TOKEN = "hostile-token"
+
+
 def _honest_token_endpoint(request: Request) -> Answer:
-    """A fresh bearer token for every token request, valid for an hour."""
-    return Answer.json({"access_token": f"hostile-token-{time.monotonic_ns()}", "token_type": "Bearer"})
+    """The same bearer token for every token request, with no expiry."""
+    return Answer.json({"access_token": HOSTILE_TOKEN, "token_type": "Bearer"})
 
 
 def _chain(*parts: Iterable[bytes]) -> Iterator[bytes]:

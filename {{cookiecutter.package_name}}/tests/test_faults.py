@@ -10,6 +10,9 @@ deadline, leaving no partial or temporary file and the previous output intact.
 
 from __future__ import annotations
 
+{% if dated -%}
+import datetime as dt
+{% endif -%}
 import json
 {% if cc.auth_type != "none" -%}
 import logging
@@ -22,7 +25,16 @@ import pytest
 from {{ cc.module_name }}.client import APIError
 from {{ cc.module_name }}.operators import {{ P }}Fetch{{ cc.__Records }}Operator
 from {{ cc.module_name }}.testing.local_api import Fault{% if has_total %}, nested{% endif %}
-from conftest import {% if cc.auth_type != "none" %}SECRET, {% endif %}connection_fields, use_connection
+from conftest import (
+{%- if cc.auth_type != "none" %}
+    SECRET,
+{%- endif %}
+    connection_fields,
+{%- if dated %}
+    day_start,
+{%- endif %}
+    use_connection,
+)
 
 # Quick retries for tests; production keeps the defaults or sets these extras on the connection.
 FAST_RETRIES: dict[str, Any] = {"backoff_factor": 0.01, "backoff_max": 0.2, "read_timeout": 0.3}
@@ -64,7 +76,7 @@ def fetch_operator(target):
 
 def expected_lines(api):
 {%- if dated %}
-    window = api.records.window(1767398400, 1767484800)  # 2026-01-03
+    window = api.records.window(day_start(dt.date(2026, 1, 3)), day_start(dt.date(2026, 1, 4)))
 {%- else %}
     window = api.records.window()
 {%- endif %}

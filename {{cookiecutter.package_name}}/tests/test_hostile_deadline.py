@@ -30,7 +30,7 @@ from {{ cc.module_name }}.testing.local_api import LocalAPI
 from {{ cc.module_name }}.testing.records import Records
 from {{ cc.module_name }}.triggers import {{ cc.class_prefix }}{{ cc.__Records }}Trigger
 from conftest import API_CREDENTIALS, SECRET, connection_fields, small_{{ cc.__records }}, use_connection
-from hostile_api import Answer, HostileAPI, Request
+from hostile_api import HOSTILE_TOKEN, Answer, HostileAPI, Request
 
 RESPONSE_TIMEOUT = 1.0
 # Far below the read timeout: each byte comes in time, only the total deadline can stop the answer.
@@ -46,6 +46,7 @@ ENDPOINT = API.base_path + API.endpoint
 def honest():
     """The local API, for the honest answer to each request the hostile one receives."""
     with LocalAPI(small_{{ cc.__records }}(), **API_CREDENTIALS) as server:
+        server.tokens[HOSTILE_TOKEN] = float("inf")  # under OAuth 2, accept what the hostile one issues
         yield server
 
 
