@@ -15,8 +15,9 @@ the rest ``max_in_flight`` at a time and still yield them in order.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Generator, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
@@ -26,16 +27,24 @@ from .limits import Fingerprints, one_more, shown, within_max_pages
 
 # An API may send a few empty pages before more records; this many in a row means it never ends.
 MAX_EMPTY_PAGES = 100
+# Count headers APIs send without being asked for (json-server, many Rails and Express APIs).
+WELL_KNOWN_COUNT_HEADERS = ("X-Total-Count", "X-Total")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page as a paginator sees it: its records, its whole body, its URL and its links."""
+    """
+    One page as a paginator sees it: its records, its whole body, its URL, its links and its
+    response headers (a case-insensitive mapping when the transport made the page).
+    """
 
     records: list[Any]
     body: Any
     url: str
     links: Mapping[str, Mapping[str, str]]
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class PageSource(Protocol):
@@ -61,12 +70,84 @@ class PageSource(Protocol):
 
 
 class Paginator:
-    """The base of the paging schemes: the parameter that sets the page size."""
+    """
+    The base of the paging schemes: the parameter that sets the page size, and where the
+    API says how many records the window holds: ``total_key`` (a dotted key in the body)
+    or ``total_header`` (a response header such as ``X-Total-Count``), or neither.
+
+    Whatever the scheme, paging never ends in a silent partial result: if the API's own
+    count says records remain when paging stops, that is an APIError naming the count and
+    what arrived. Without a count, a well-known count header on the last page, or a
+    next-page URL in a body paged by Link header or cursor, is an error naming the answer
+    to change; a last page as full as asked is logged as a warning.
+    """
 
     concurrent = False  # whether pages after the first can be asked for ahead
+    total_key = ""
 
-    def __init__(self, *, limit_param: str = "limit") -> None:
+    def __init__(self, *, limit_param: str = "limit", total_header: str = "") -> None:
         self.limit_param = limit_param
+        self.total_header = total_header
+
+    @property
+    def counted(self) -> bool:
+        """Whether each page says how many records the window holds."""
+        return bool(self.total_key or self.total_header)
+
+    def total(self, source: PageSource, page: Page) -> int:
+        """The window's record count the page announces, under ``total_key`` or ``total_header``."""
+        if self.total_key:
+            return count_in(page.body, self.total_key)
+        return count_in_header(source, page, self.total_header)
+
+    def _counted_by(self) -> str:
+        """The answer the count comes from, for messages."""
+        if self.total_key:
+            return f"total_key={self.total_key!r}"
+        return f"total_header={self.total_header!r}"
+
+    def _check_end(self, source: PageSource, page: Page, received: int, batch_size: int) -> None:
+        """
+        Paging has stopped after ``page``: an error if the API says records remain, else a
+        warning if it may hold more and says nothing (see the class docstring).
+        """
+        scheme = _SCHEMES.get(type(self), type(self).__name__)
+        if self.counted:
+            total = self.total(source, page)
+            if received < total:
+                raise APIError(
+                    f"{source.name} stopped handing out pages after {received} records, but its count "
+                    f"({self._counted_by()}) is {total}: refusing to write a partial file. Check the "
+                    f"answers pagination ({scheme}) and {self._counted_by().split('=')[0]}."
+                )
+            return
+        for header in WELL_KNOWN_COUNT_HEADERS:
+            value = page.headers.get(header)
+            if value is not None and value.strip().isdigit() and int(value) > received:
+                raise APIError(
+                    f"{source.name} stopped handing out pages after {received} records, but its last "
+                    f"page says {header}: {value.strip()}: refusing to write a partial file. Set "
+                    f"total_header={header!r} to have that count checked, and check the answer "
+                    f"pagination ({scheme}): the API may page differently."
+                )
+        if isinstance(self, (Cursor, LinkHeader)):
+            key = _next_url_key(page.body)
+            if key:
+                raise APIError(
+                    f"{source.name} stopped handing out pages after {received} records, but its last "
+                    f"page holds a next-page URL under {key!r}: this API pages by URLs in the body. "
+                    f"Use pagination=next_url with next_url_key={key!r} (paginators.NextUrl)."
+                )
+        if page.records and len(page.records) == batch_size:
+            log.warning(
+                "%s: paging (%s) ended after %d records on a page as full as asked (%d): the API may "
+                "hold more records it did not point to. Check the answers total_key/total_header and "
+                "pagination.",
+                source.name,
+                scheme,
+                received,
+                batch_size,
+            )
 
     def pages(
         self, source: PageSource, params: dict[str, Any], batch_size: int
@@ -82,18 +163,23 @@ class Paginator:
 class Offset(Paginator):
     """
     ``offset`` and ``limit`` parameters. The offset advances by the records actually
-    received, so an API that caps its page size loses nothing. With a ``total_key``
-    an empty page before the total is an error and pages can be fetched ahead;
-    without one, paging stops at the first empty page.
+    received, so an API that caps its page size loses nothing. With a ``total_key`` (or a
+    ``total_header``) an empty page before the total is an error and pages can be fetched
+    ahead; without one, paging stops at the first empty page.
     """
 
     def __init__(
-        self, *, offset_param: str = "offset", limit_param: str = "limit", total_key: str = ""
+        self,
+        *,
+        offset_param: str = "offset",
+        limit_param: str = "limit",
+        total_key: str = "",
+        total_header: str = "",
     ) -> None:
-        super().__init__(limit_param=limit_param)
+        super().__init__(limit_param=limit_param, total_header=total_header)
         self.offset_param = offset_param
         self.total_key = total_key
-        self.concurrent = bool(total_key)
+        self.concurrent = self.counted
 
     def pages(
         self, source: PageSource, params: dict[str, Any], batch_size: int
@@ -105,13 +191,14 @@ class Offset(Paginator):
             read = one_more(source, read)
             page = source.get({**params, self.offset_param: offset})
             previous = _not_repeated(source, self.offset_param, previous, page.records, f"offset {offset}")
-            if not self.total_key:
+            if not self.counted:
                 if not page.records:
+                    self._check_end(source, page, offset, batch_size)
                     return
                 yield page.records
                 offset += len(page.records)
                 continue
-            total = count_in(page.body, self.total_key)
+            total = self.total(source, page)
             first_total = _unchanged(source, first_total, total, f"total at offset {offset}")
             if not page.records:
                 if offset < total:
@@ -145,7 +232,7 @@ class Offset(Paginator):
 
     def _check_ahead(self, source: PageSource, page: Page, step: int, total: int, offset: int) -> None:
         """A page asked for ahead must hold at least one record and at most ``step``."""
-        _unchanged(source, total, count_in(page.body, self.total_key), f"total at offset {offset}")
+        _unchanged(source, total, self.total(source, page), f"total at offset {offset}")
         if not page.records:
             raise _gap(source, f"an empty page at offset {offset} although its total is {total}")
         if len(page.records) > step:
@@ -159,7 +246,7 @@ class Offset(Paginator):
 class PageNumber(Paginator):
     """
     A page number (from ``first_page``) and a page size. Paging stops at the ``total_key``
-    count of records, or after the ``total_pages_key`` count of pages; with neither, at an
+    (or ``total_header``) count of records, or after the ``total_pages_key`` count of pages; with neither, at an
     empty page or a page shorter than the longest seen (an API that caps its page size
     below ``batch_size`` still loses nothing). With a count, pages can be fetched ahead.
     """
@@ -172,13 +259,14 @@ class PageNumber(Paginator):
         total_key: str = "",
         total_pages_key: str = "",
         first_page: int = 1,
+        total_header: str = "",
     ) -> None:
-        super().__init__(limit_param=limit_param)
+        super().__init__(limit_param=limit_param, total_header=total_header)
         self.page_param = page_param
         self.total_key = total_key
         self.total_pages_key = total_pages_key
         self.first_page = first_page
-        self.concurrent = bool(total_key or total_pages_key)
+        self.concurrent = self.counted or bool(total_pages_key)
 
     def pages(
         self, source: PageSource, params: dict[str, Any], batch_size: int
@@ -191,8 +279,8 @@ class PageNumber(Paginator):
             read = one_more(source, read)
             page = source.get({**params, self.page_param: number})
             previous = _not_repeated(source, self.page_param, previous, page.records, f"page {number}")
-            if self.total_key:
-                total = count_in(page.body, self.total_key)
+            if self.counted:
+                total = self.total(source, page)
                 first_count = _unchanged(source, first_count, total, f"total on page {number}")
                 if not page.records:
                     if received < total:
@@ -221,9 +309,12 @@ class PageNumber(Paginator):
                 within_max_pages(source, read, last_page - number, len(page.records), total, pages=True)
             else:
                 if not page.records:
+                    self._check_end(source, page, received, batch_size)
                     return
                 yield page.records
+                received += len(page.records)
                 if len(page.records) < longest:
+                    self._check_end(source, page, received, batch_size)
                     return
                 longest = max(longest, len(page.records))
             if self.concurrent and source.max_in_flight > 1:
@@ -258,8 +349,8 @@ class PageNumber(Paginator):
     ) -> None:
         """A page asked for ahead must have the size that the first page and the count imply."""
         got = len(page.records)
-        if self.total_key:
-            _unchanged(source, count, count_in(page.body, self.total_key), f"total on page {number}")
+        if self.counted:
+            _unchanged(source, count, self.total(source, page), f"total on page {number}")
             expected = min(step, count - (number - self.first_page) * step)
             wrong, shape = got != expected, f"{expected}"
         else:
@@ -279,7 +370,9 @@ class PageNumber(Paginator):
 class Cursor(Paginator):
     """
     Each page names the cursor of the next one under ``next_cursor_key`` (a dotted key);
-    paging stops when it is missing or empty. A cursor that comes back is an error.
+    paging stops when it is missing or empty. A cursor that comes back is an error, and so
+    is one that is a whole URL (the API pages by next-page URLs: use ``NextUrl``). An
+    optional ``total_key`` or ``total_header`` is checked when paging ends.
     """
 
     def __init__(
@@ -288,25 +381,30 @@ class Cursor(Paginator):
         cursor_param: str = "cursor",
         next_cursor_key: str = "next_cursor",
         limit_param: str = "limit",
+        total_key: str = "",
+        total_header: str = "",
     ) -> None:
-        super().__init__(limit_param=limit_param)
+        super().__init__(limit_param=limit_param, total_header=total_header)
         self.cursor_param = cursor_param
         self.next_cursor_key = next_cursor_key
+        self.total_key = total_key
 
     def pages(
         self, source: PageSource, params: dict[str, Any], batch_size: int
     ) -> Generator[list[Any], None, None]:
         params = {**params, self.limit_param: batch_size}
         cursors_seen = Fingerprints()
-        empty_pages, read = 0, 0
+        empty_pages, read, received = 0, 0, 0
         while True:
             read = one_more(source, read)
             page = source.get(params)
             if page.records:
                 yield page.records
+                received += len(page.records)
             empty_pages = _count_empty(source, empty_pages, page.records)
             value = lookup(page.body, self.next_cursor_key)
             if value is None or value == "":
+                self._check_end(source, page, received, batch_size)
                 return
             if type(value) not in (str, int):  # a bool is an int, but not a cursor
                 raise APIError(
@@ -314,6 +412,13 @@ class Cursor(Paginator):
                     f"{self.next_cursor_key!r}; a cursor must be a string or an integer."
                 )
             cursor = str(value)
+            if _is_absolute_url(cursor):
+                raise APIError(
+                    f"GET {source.redact(page.url)} sent a whole URL as its next cursor under "
+                    f"{self.next_cursor_key!r} ({shown(source.redact(cursor), quote=False)}): this API "
+                    f"pages by next-page URLs. Use pagination=next_url with "
+                    f"next_url_key={self.next_cursor_key!r} (paginators.NextUrl)."
+                )
             if not cursors_seen.add(cursor):
                 raise APIError(
                     f"{source.name} sent the cursor {shown(cursor)} a second time; "
@@ -322,12 +427,16 @@ class Cursor(Paginator):
             params = {**params, self.cursor_param: cursor}
 
 
-class LinkHeader(Paginator):
-    """
-    Each response links to the next page in its ``Link: <...>; rel="next"`` header;
-    paging stops when there is none. A link seen before is an error, and the client
-    refuses a link to another scheme, host or port before any credential goes there.
-    """
+class _Links(Paginator):
+    """The schemes that follow next-page URLs the API hands out."""
+
+    def __init__(self, *, limit_param: str = "limit", total_key: str = "", total_header: str = "") -> None:
+        super().__init__(limit_param=limit_param, total_header=total_header)
+        self.total_key = total_key
+
+    def next_url(self, source: PageSource, page: Page) -> str | None:
+        """The URL of the page after ``page`` as the API wrote it, or None at the end."""
+        raise NotImplementedError
 
     def pages(
         self, source: PageSource, params: dict[str, Any], batch_size: int
@@ -335,13 +444,15 @@ class LinkHeader(Paginator):
         read = one_more(source, 0)
         page = source.get({**params, self.limit_param: batch_size})
         links_seen = Fingerprints()
-        empty_pages = 0
+        empty_pages, received = 0, 0
         while True:
             if page.records:
                 yield page.records
+                received += len(page.records)
             empty_pages = _count_empty(source, empty_pages, page.records)
-            link = page.links.get("next", {}).get("url")
+            link = self.next_url(source, page)
             if not link:
+                self._check_end(source, page, received, batch_size)
                 return
             link = urljoin(page.url, link)
             if not links_seen.add(link):
@@ -351,6 +462,94 @@ class LinkHeader(Paginator):
                 )
             read = one_more(source, read)
             page = source.follow(link)
+
+
+class LinkHeader(_Links):
+    """
+    Each response links to the next page in its ``Link: <...>; rel="next"`` header;
+    paging stops when there is none. A link seen before is an error, and the client
+    refuses a link to another scheme, host or port before any credential goes there.
+    An optional ``total_key`` or ``total_header`` is checked when paging ends.
+    """
+
+    def next_url(self, source: PageSource, page: Page) -> str | None:
+        return page.links.get("next", {}).get("url")
+
+
+class NextUrl(_Links):
+    """
+    Each page's body holds the URL of the next one under ``next_url_key`` (DRF's ``next``,
+    ``links.next``, OData's ``@odata.nextLink``: the literal key first, then the dotted
+    path); paging stops when it is null, missing or empty. The first request carries the
+    window's parameters and ``limit_param``; the URLs the API hands back are followed as
+    they are (relative ones against the page's URL), with LinkHeader's rules: a URL seen
+    before is an error, and one to another scheme, host or port is refused before any
+    credential goes there. An optional ``total_key`` or ``total_header`` is checked when
+    paging ends.
+    """
+
+    def __init__(
+        self,
+        *,
+        next_url_key: str = "next",
+        limit_param: str = "limit",
+        total_key: str = "",
+        total_header: str = "",
+    ) -> None:
+        super().__init__(limit_param=limit_param, total_key=total_key, total_header=total_header)
+        self.next_url_key = next_url_key
+
+    def next_url(self, source: PageSource, page: Page) -> str | None:
+        value = lookup(page.body, self.next_url_key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise APIError(
+                f"GET {source.redact(page.url)} sent {json_type(value)} as its next-page URL under "
+                f"{self.next_url_key!r} (next_url_key); it must be a string, null or missing."
+            )
+        return value
+
+
+# The template's answer for each scheme, for messages.
+_SCHEMES = {
+    Offset: "offset",
+    PageNumber: "page",
+    Cursor: "cursor",
+    LinkHeader: "link_header",
+    NextUrl: "next_url",
+}
+
+
+def count_in_header(source: PageSource, page: Page, header: str) -> int:
+    """A non-negative integer from the response header ``header``, or an error naming it."""
+    value = page.headers.get(header)
+    if value is None or not value.strip().isdigit():
+        found = "no such header" if value is None else repr(value)
+        raise APIError(
+            f"GET {source.redact(page.url)}: expected a non-negative integer in the response header "
+            f"{header!r} (total_header), found {found}."
+        )
+    return int(value.strip())
+
+
+def _is_absolute_url(value: str) -> bool:
+    return value[:8].lower().startswith(("http://", "https://"))
+
+
+def _next_url_key(body: Any) -> str:
+    """A key holding an absolute http(s) URL whose name contains "next" (top level or one down), or ''."""
+    if not isinstance(body, dict):
+        return ""
+    for key, value in body.items():
+        if "next" in key.lower() and isinstance(value, str) and _is_absolute_url(value):
+            return key
+    for key, value in body.items():
+        if isinstance(value, dict):
+            for inner, url in value.items():
+                if "next" in inner.lower() and isinstance(url, str) and _is_absolute_url(url):
+                    return f"{key}.{inner}"
+    return ""
 
 
 def _gap(source: PageSource, what: str) -> APIError:
