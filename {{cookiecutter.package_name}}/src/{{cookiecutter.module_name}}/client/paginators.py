@@ -12,152 +12,26 @@ positions are known after the first page (offset or page numbers with a total) a
 the rest ``max_in_flight`` at a time and still yield them in order.
 """
 
-from __future__ import annotations
-
 import contextlib
-import logging
-from collections.abc import Generator, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Generator
+from typing import Any
 from urllib.parse import urljoin
 
 from .body import count_in, json_type, lookup
 from .errors import APIError
 from .limits import Fingerprints, one_more, shown, within_max_pages
+from .paging import (
+    Page,
+    PageSource,
+    Paginator,
+    count_empty,
+    gap,
+    is_absolute_url,
+    not_repeated,
+    unchanged,
+)
 
-# An API may send a few empty pages before more records; this many in a row means it never ends.
-MAX_EMPTY_PAGES = 100
-# Count headers APIs send without being asked for (json-server, many Rails and Express APIs).
-WELL_KNOWN_COUNT_HEADERS = ("X-Total-Count", "X-Total")
-
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Page:
-    """
-    One page as a paginator sees it: its records, its whole body, its URL, its links and its
-    response headers (a case-insensitive mapping when the transport made the page).
-    """
-
-    records: list[Any]
-    body: Any
-    url: str
-    links: Mapping[str, Mapping[str, str]]
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-class PageSource(Protocol):
-    """What a paginator needs of the client."""
-
-    name: str  # the endpoint, for messages
-    max_in_flight: int
-    max_pages: int  # the most pages one run of a paginator may ask for
-
-    def redact(self, text: str) -> str:
-        """``text`` without the credentials a URL from the API may carry."""
-
-    def get(self, params: dict[str, Any]) -> Page:
-        """The endpoint's page for these query parameters."""
-
-    def follow(self, url: str) -> Page:
-        """The page at a URL the API handed out, if it is on the API's own origin."""
-
-    def get_in_order(
-        self, requests: Iterable[tuple[int, dict[str, Any]]]
-    ) -> Generator[tuple[int, Page], None, None]:
-        """Pages for many parameter sets, ``max_in_flight`` at a time, each with its position, in order."""
-
-
-class Paginator:
-    """
-    The base of the paging schemes: the parameter that sets the page size, and where the
-    API says how many records the window holds: ``total_key`` (a dotted key in the body)
-    or ``total_header`` (a response header such as ``X-Total-Count``), or neither.
-
-    Whatever the scheme, paging never ends in a silent partial result: if the API's own
-    count says records remain when paging stops, that is an APIError naming the count and
-    what arrived. Without a count, a well-known count header on the last page, or a
-    next-page URL in a body paged by Link header or cursor, is an error naming the answer
-    to change; a last page as full as asked is logged as a warning.
-    """
-
-    concurrent = False  # whether pages after the first can be asked for ahead
-    total_key = ""
-
-    def __init__(self, *, limit_param: str = "limit", total_header: str = "") -> None:
-        self.limit_param = limit_param
-        self.total_header = total_header
-
-    @property
-    def counted(self) -> bool:
-        """Whether each page says how many records the window holds."""
-        return bool(self.total_key or self.total_header)
-
-    def total(self, source: PageSource, page: Page) -> int:
-        """The window's record count the page announces, under ``total_key`` or ``total_header``."""
-        if self.total_key:
-            return count_in(page.body, self.total_key)
-        return count_in_header(source, page, self.total_header)
-
-    def _counted_by(self) -> str:
-        """The answer the count comes from, for messages."""
-        if self.total_key:
-            return f"total_key={self.total_key!r}"
-        return f"total_header={self.total_header!r}"
-
-    def _check_end(self, source: PageSource, page: Page, received: int, batch_size: int) -> None:
-        """
-        Paging has stopped after ``page``: an error if the API says records remain, else a
-        warning if it may hold more and says nothing (see the class docstring).
-        """
-        scheme = _SCHEMES.get(type(self), type(self).__name__)
-        if self.counted:
-            total = self.total(source, page)
-            if received < total:
-                raise APIError(
-                    f"{source.name} stopped handing out pages after {received} records, but its count "
-                    f"({self._counted_by()}) is {total}: refusing to write a partial file. Check the "
-                    f"answers pagination ({scheme}) and {self._counted_by().split('=')[0]}."
-                )
-            return
-        for header in WELL_KNOWN_COUNT_HEADERS:
-            value = page.headers.get(header)
-            if value is not None and value.strip().isdigit() and int(value) > received:
-                raise APIError(
-                    f"{source.name} stopped handing out pages after {received} records, but its last "
-                    f"page says {header}: {value.strip()}: refusing to write a partial file. Set "
-                    f"total_header={header!r} to have that count checked, and check the answer "
-                    f"pagination ({scheme}): the API may page differently."
-                )
-        if isinstance(self, (Cursor, LinkHeader)):
-            key = _next_url_key(page.body)
-            if key:
-                raise APIError(
-                    f"{source.name} stopped handing out pages after {received} records, but its last "
-                    f"page holds a next-page URL under {key!r}: this API pages by URLs in the body. "
-                    f"Use pagination=next_url with next_url_key={key!r} (paginators.NextUrl)."
-                )
-        if page.records and len(page.records) == batch_size:
-            log.warning(
-                "%s: paging (%s) ended after %d records on a page as full as asked (%d): the API may "
-                "hold more records it did not point to. Check the answers total_key/total_header and "
-                "pagination.",
-                source.name,
-                scheme,
-                received,
-                batch_size,
-            )
-
-    def pages(
-        self, source: PageSource, params: dict[str, Any], batch_size: int
-    ) -> Generator[list[Any], None, None]:
-        """Yield the records of every non-empty page for ``params``, ``batch_size`` asked for per page."""
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={value!r}" for name, value in vars(self).items())
-        return f"{type(self).__name__}({fields})"
+__all__ = ["Cursor", "LinkHeader", "NextUrl", "Offset", "Page", "PageNumber", "PageSource", "Paginator"]
 
 
 class Offset(Paginator):
@@ -167,6 +41,8 @@ class Offset(Paginator):
     ``total_header``) an empty page before the total is an error and pages can be fetched
     ahead; without one, paging stops at the first empty page.
     """
+
+    scheme = "offset"
 
     def __init__(
         self,
@@ -190,7 +66,7 @@ class Offset(Paginator):
         while True:
             read = one_more(source, read)
             page = source.get({**params, self.offset_param: offset})
-            previous = _not_repeated(source, self.offset_param, previous, page.records, f"offset {offset}")
+            previous = not_repeated(source, self.offset_param, previous, page.records, f"offset {offset}")
             if not self.counted:
                 if not page.records:
                     self._check_end(source, page, offset, batch_size)
@@ -199,10 +75,10 @@ class Offset(Paginator):
                 offset += len(page.records)
                 continue
             total = self.total(source, page)
-            first_total = _unchanged(source, first_total, total, f"total at offset {offset}")
+            first_total = unchanged(source, first_total, total, f"total at offset {offset}")
             if not page.records:
                 if offset < total:
-                    raise _gap(source, f"an empty page at offset {offset} although its total is {total}")
+                    raise gap(source, f"an empty page at offset {offset} although its total is {total}")
                 return
             yield page.records
             offset += len(page.records)
@@ -220,7 +96,7 @@ class Offset(Paginator):
                 for position, page in ahead:
                     read = one_more(source, read)
                     self._check_ahead(source, page, step, total, position)
-                    previous = _not_repeated(
+                    previous = not_repeated(
                         source, self.offset_param, previous, page.records, f"offset {position}"
                     )
                     yield page.records
@@ -232,9 +108,9 @@ class Offset(Paginator):
 
     def _check_ahead(self, source: PageSource, page: Page, step: int, total: int, offset: int) -> None:
         """A page asked for ahead must hold at least one record and at most ``step``."""
-        _unchanged(source, total, self.total(source, page), f"total at offset {offset}")
+        unchanged(source, total, self.total(source, page), f"total at offset {offset}")
         if not page.records:
-            raise _gap(source, f"an empty page at offset {offset} although its total is {total}")
+            raise gap(source, f"an empty page at offset {offset} although its total is {total}")
         if len(page.records) > step:
             raise APIError(
                 f"{source.name} returned {len(page.records)} records at offset {offset}, more than the "
@@ -250,6 +126,8 @@ class PageNumber(Paginator):
     empty page or a page shorter than the longest seen (an API that caps its page size
     below ``batch_size`` still loses nothing). With a count, pages can be fetched ahead.
     """
+
+    scheme = "page"
 
     def __init__(
         self,
@@ -278,13 +156,13 @@ class PageNumber(Paginator):
         while True:
             read = one_more(source, read)
             page = source.get({**params, self.page_param: number})
-            previous = _not_repeated(source, self.page_param, previous, page.records, f"page {number}")
+            previous = not_repeated(source, self.page_param, previous, page.records, f"page {number}")
             if self.counted:
                 total = self.total(source, page)
-                first_count = _unchanged(source, first_count, total, f"total on page {number}")
+                first_count = unchanged(source, first_count, total, f"total on page {number}")
                 if not page.records:
                     if received < total:
-                        raise _gap(
+                        raise gap(
                             source,
                             f"an empty page {number} after {received} records although its total is {total}",
                         )
@@ -297,11 +175,11 @@ class PageNumber(Paginator):
                 last_page = self.first_page + (total - 1) // len(page.records)
             elif self.total_pages_key:
                 total = count_in(page.body, self.total_pages_key)
-                first_count = _unchanged(source, first_count, total, f"page count on page {number}")
+                first_count = unchanged(source, first_count, total, f"page count on page {number}")
                 last_page = self.first_page + total - 1
                 if not page.records:
                     if number <= last_page:
-                        raise _gap(source, f"an empty page {number} although it announces {total} pages")
+                        raise gap(source, f"an empty page {number} although it announces {total} pages")
                     return
                 yield page.records
                 if number >= last_page:
@@ -341,7 +219,7 @@ class PageNumber(Paginator):
             for number, page in ahead:
                 # The count was checked against max_pages before these were asked for.
                 self._check_ahead(source, page, step, count, number, last_page)
-                previous = _not_repeated(source, self.page_param, previous, page.records, f"page {number}")
+                previous = not_repeated(source, self.page_param, previous, page.records, f"page {number}")
                 yield page.records
 
     def _check_ahead(
@@ -350,11 +228,11 @@ class PageNumber(Paginator):
         """A page asked for ahead must have the size that the first page and the count imply."""
         got = len(page.records)
         if self.counted:
-            _unchanged(source, count, self.total(source, page), f"total on page {number}")
+            unchanged(source, count, self.total(source, page), f"total on page {number}")
             expected = min(step, count - (number - self.first_page) * step)
             wrong, shape = got != expected, f"{expected}"
         else:
-            _unchanged(
+            unchanged(
                 source, count, count_in(page.body, self.total_pages_key), f"page count on page {number}"
             )
             wrong = not 1 <= got <= step or (number < last_page and got != step)
@@ -374,6 +252,9 @@ class Cursor(Paginator):
     is one that is a whole URL (the API pages by next-page URLs: use ``NextUrl``). An
     optional ``total_key`` or ``total_header`` is checked when paging ends.
     """
+
+    scheme = "cursor"
+    follows_pages = True
 
     def __init__(
         self,
@@ -401,7 +282,7 @@ class Cursor(Paginator):
             if page.records:
                 yield page.records
                 received += len(page.records)
-            empty_pages = _count_empty(source, empty_pages, page.records)
+            empty_pages = count_empty(source, empty_pages, page.records)
             value = lookup(page.body, self.next_cursor_key)
             if value is None or value == "":
                 self._check_end(source, page, received, batch_size)
@@ -412,7 +293,7 @@ class Cursor(Paginator):
                     f"{self.next_cursor_key!r}; a cursor must be a string or an integer."
                 )
             cursor = str(value)
-            if _is_absolute_url(cursor):
+            if is_absolute_url(cursor):
                 raise APIError(
                     f"GET {source.redact(page.url)} sent a whole URL as its next cursor under "
                     f"{self.next_cursor_key!r} ({shown(source.redact(cursor), quote=False)}): this API "
@@ -449,7 +330,7 @@ class _Links(Paginator):
             if page.records:
                 yield page.records
                 received += len(page.records)
-            empty_pages = _count_empty(source, empty_pages, page.records)
+            empty_pages = count_empty(source, empty_pages, page.records)
             link = self.next_url(source, page)
             if not link:
                 self._check_end(source, page, received, batch_size)
@@ -472,6 +353,9 @@ class LinkHeader(_Links):
     An optional ``total_key`` or ``total_header`` is checked when paging ends.
     """
 
+    scheme = "link_header"
+    follows_pages = True
+
     def next_url(self, source: PageSource, page: Page) -> str | None:
         return page.links.get("next", {}).get("url")
 
@@ -487,6 +371,8 @@ class NextUrl(_Links):
     credential goes there. An optional ``total_key`` or ``total_header`` is checked when
     paging ends.
     """
+
+    scheme = "next_url"
 
     def __init__(
         self,
@@ -509,81 +395,3 @@ class NextUrl(_Links):
                 f"{self.next_url_key!r} (next_url_key); it must be a string, null or missing."
             )
         return value
-
-
-# The template's answer for each scheme, for messages.
-_SCHEMES = {
-    Offset: "offset",
-    PageNumber: "page",
-    Cursor: "cursor",
-    LinkHeader: "link_header",
-    NextUrl: "next_url",
-}
-
-
-def count_in_header(source: PageSource, page: Page, header: str) -> int:
-    """A non-negative integer from the response header ``header``, or an error naming it."""
-    value = page.headers.get(header)
-    if value is None or not value.strip().isdigit():
-        found = "no such header" if value is None else repr(value)
-        raise APIError(
-            f"GET {source.redact(page.url)}: expected a non-negative integer in the response header "
-            f"{header!r} (total_header), found {found}."
-        )
-    return int(value.strip())
-
-
-def _is_absolute_url(value: str) -> bool:
-    return value[:8].lower().startswith(("http://", "https://"))
-
-
-def _next_url_key(body: Any) -> str:
-    """A key holding an absolute http(s) URL whose name contains "next" (top level or one down), or ''."""
-    if not isinstance(body, dict):
-        return ""
-    for key, value in body.items():
-        if "next" in key.lower() and isinstance(value, str) and _is_absolute_url(value):
-            return key
-    for key, value in body.items():
-        if isinstance(value, dict):
-            for inner, url in value.items():
-                if "next" in inner.lower() and isinstance(url, str) and _is_absolute_url(url):
-                    return f"{key}.{inner}"
-    return ""
-
-
-def _gap(source: PageSource, what: str) -> APIError:
-    return APIError(f"{source.name} returned {what}; refusing to drop the remaining records.")
-
-
-def _not_repeated(
-    source: PageSource, param: str, previous: list[Any], records: list[Any], where: str
-) -> list[Any]:
-    """The page just read, or an error if the API sent the same non-empty page twice in a row."""
-    if records and records == previous:
-        raise APIError(
-            f"{source.name} returned the same page again at {where}; it seems to ignore "
-            f"{param!r}, so paging would never end."
-        )
-    return records
-
-
-def _unchanged(source: PageSource, first: int | None, current: int, what: str) -> int:
-    """The first count an API reported, or an error if it changed while the window was read."""
-    if first is not None and current != first:
-        raise APIError(
-            f"{source.name} reported {first} at first but a {what} of {current}: the data changed "
-            "while it was being read, so this run cannot promise a complete copy. Run it again."
-        )
-    return current
-
-
-def _count_empty(source: PageSource, empty_pages: int, records: list[Any]) -> int:
-    """Consecutive empty pages so far, or an error once there are too many to be a real feed."""
-    empty_pages = 0 if records else empty_pages + 1
-    if empty_pages > MAX_EMPTY_PAGES:
-        raise APIError(
-            f"{source.name} sent {empty_pages} empty pages in a row, each pointing to another; "
-            "stopping rather than paging forever."
-        )
-    return empty_pages
