@@ -10,6 +10,8 @@ and an API that keeps pointing onwards fails at the limit. Cursors and links see
 as fixed-size digests, so memory stays flat however long they are. Paginators whose page
 positions are known after the first page (offset or page numbers with a total) ask for
 the rest ``max_in_flight`` at a time and still yield them in order.
+Paging that stops while the API's own count says records remain fails too, never a partial
+file (``paging.Paginator``).
 """
 
 import contextlib
