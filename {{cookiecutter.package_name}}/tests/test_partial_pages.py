@@ -262,3 +262,12 @@ def test_a_short_last_page_without_any_count_is_complete_and_quiet(monkeypatch, 
 
     assert records == RECORDS
     assert not [record for record in caplog.records if "as full as asked" in record.getMessage()]
+
+
+def test_a_full_last_page_that_a_well_known_count_header_confirms_is_quiet(monkeypatch, caplog):
+    answer = Answer.of(200, {"X-Total-Count": "3"}, b'[{"id": 0}, {"id": 1}, {"id": 2}]')
+    with HostileAPI(at_most(1, lambda request: answer)) as server, caplog.at_level(logging.WARNING):
+        records = fetch(monkeypatch, server.port, rest_api(paginators.LinkHeader(), ""), batch_size=3)
+
+    assert records == RECORDS
+    assert not [record for record in caplog.records if "as full as asked" in record.getMessage()]

@@ -112,6 +112,9 @@ class Paginator:
                     f"answers pagination ({scheme}) and {self._counted_by().split('=')[0]}."
                 )
             return
+        announced = [page.headers.get(header, "").strip() for header in WELL_KNOWN_COUNT_HEADERS]
+        if any(value.isdigit() and int(value) == received for value in announced):
+            return  # a count the API sends unasked says this is all
         for header in WELL_KNOWN_COUNT_HEADERS:
             value = page.headers.get(header)
             if value is not None and value.strip().isdigit() and int(value) > received:
