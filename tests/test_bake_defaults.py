@@ -62,6 +62,7 @@ EXPECTED_FILES = {
     "src/airflow_movielens/testing/__init__.py",
     "src/airflow_movielens/testing/local_api.py",
     "src/airflow_movielens/testing/records.py",
+    "src/airflow_movielens/testing/tokens.py",
     "src/airflow_movielens/triggers.py",
     "tests/conftest.py",
     "tests/endless_paging.py",
@@ -77,6 +78,7 @@ EXPECTED_FILES = {
     "tests/test_leftovers.py",
     "tests/test_operators.py",
     "tests/test_paginators.py",
+    "tests/test_oauth2.py",
     "tests/test_partial_pages.py",
     "tests/test_provider.py",
     "tests/test_ranking.py",
@@ -114,7 +116,7 @@ def test_airflow_templates_survive_baking(default_project):
 
     assert 'start_template = "{{ data_interval_start | ts }}"' in windows
     assert "{{ var.value.get('movielens_output_base', '/tmp/airflow-movielens') }}" in dag
-    assert "{{ data_interval_start.in_timezone(dag.timezone) | ds }}.jsonl" in dag
+    assert 'DAY = "{{ data_interval_start.in_timezone(dag.timezone) | ds }}"' in dag
 
 
 def test_the_machinery_is_copied_from_the_template_byte_for_byte(default_project):

@@ -20,7 +20,6 @@ import base64
 import contextlib
 import datetime as dt
 import json
-import secrets
 import socket
 import struct
 import sys
@@ -29,11 +28,12 @@ import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ..api import API
 from ..client import RestApi, auth, paginators
-from .records import Fault, Records, epoch, generate_records, nested
+from . import tokens
+from .records import Fault, Records, count_param, cursor_for, cursor_position, epoch, generate_records, nested
 
 __all__ = ["Fault", "LocalAPI", "Records", "epoch", "generate_records", "nested"]
 
@@ -149,23 +149,14 @@ class LocalAPI:
         self.token_requests.append(dict(form))
         scheme = self.api.auth
         assert isinstance(scheme, auth.OAuth2ClientCredentials)  # noqa: S101 - token_path said so
-        if form.get("grant_type") != "client_credentials":
-            return _oauth_error(400, "unsupported_grant_type")
-        if scheme.client_auth == "basic":
-            client_id, client_secret = _basic_credentials(headers.get("Authorization", ""))
-        else:
-            client_id, client_secret = form.get("client_id"), form.get("client_secret")
-        if (client_id, client_secret) != (self.login, self.password):
-            return _oauth_error(401, "invalid_client")
-        if self.scope is not None and form.get("scope") != self.scope:
-            return _oauth_error(400, "invalid_scope")
-        token = secrets.token_urlsafe(24)
-        self.tokens[token] = time.monotonic() + self.token_lifetime
-        body = {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime}
-        return (
-            200,
-            {"Content-Type": "application/json", "Cache-Control": "no-store"},
-            json.dumps(body).encode(),
+        return tokens.issue(
+            form,
+            headers,
+            client=(self.login, self.password),
+            client_auth=scheme.client_auth,
+            scope=self.scope,
+            lifetime=self.token_lifetime,
+            issued=self.tokens,
         )
 
     def answer(self, path: str, params: dict[str, str], headers: Any) -> tuple[int, dict[str, str], bytes]:
@@ -178,7 +169,7 @@ class LocalAPI:
         paginator = self.api.paginator
         try:
             window = self._window(params)
-            limit = _count_param(params, paginator.limit_param, min(DEFAULT_LIMIT, self.api.max_page_size))
+            limit = count_param(params, paginator.limit_param, min(DEFAULT_LIMIT, self.api.max_page_size))
             if limit > self.api.max_page_size:  # as a real API's validation answers
                 raise ValueError(f"{paginator.limit_param}: {limit} is more than {self.api.max_page_size}")
             position = self._position(params, limit)
@@ -199,7 +190,7 @@ class LocalAPI:
             parts.append((paginator.total_pages_key, -(-len(window) // served) if served else 0))
         after = position + len(page)
         if isinstance(paginator, paginators.Cursor):
-            parts.append((paginator.next_cursor_key, _cursor(after) if after < len(window) else None))
+            parts.append((paginator.next_cursor_key, cursor_for(after) if after < len(window) else None))
         next_url = None
         if isinstance(paginator, (paginators.LinkHeader, paginators.NextUrl)) and after < len(window):
             number = after // served + 1 if served else 1
@@ -234,9 +225,7 @@ class LocalAPI:
                 response_headers["WWW-Authenticate"] = f'{scheme.prefix} realm="records"'
                 return status, response_headers, body
         elif isinstance(scheme, auth.OAuth2ClientCredentials):
-            sent = headers.get("Authorization") or ""
-            token = sent[len("Bearer ") :] if sent.startswith("Bearer ") else ""
-            if self.tokens.get(token, 0.0) <= time.monotonic():
+            if not tokens.is_live(headers.get("Authorization") or "", self.tokens):
                 status, response_headers, body = _error(401, "a valid access token is required")
                 response_headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
                 return status, response_headers, body
@@ -266,13 +255,13 @@ class LocalAPI:
         """Where the page starts: a record position (offset, cursor) or a page index from 0."""
         paginator = self.api.paginator
         if isinstance(paginator, paginators.Offset):
-            return _count_param(params, paginator.offset_param, 0)
+            return count_param(params, paginator.offset_param, 0)
         if isinstance(paginator, paginators.PageNumber):
-            number = _count_param(params, paginator.page_param, paginator.first_page)
+            number = count_param(params, paginator.page_param, paginator.first_page)
             return max(number - paginator.first_page, 0)
         if isinstance(paginator, paginators.Cursor):
-            return _cursor_position(params.get(paginator.cursor_param), paginator.cursor_param)
-        return max(_count_param(params, LINK_PAGE_PARAM, 1) - 1, 0)
+            return cursor_position(params.get(paginator.cursor_param), paginator.cursor_param)
+        return max(count_param(params, LINK_PAGE_PARAM, 1) - 1, 0)
 
 
 class _Server(ThreadingHTTPServer):
@@ -370,46 +359,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _error(status: int, message: str) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps({"error": message}).encode()
-
-
-def _oauth_error(status: int, code: str) -> tuple[int, dict[str, str], bytes]:
-    return status, {"Content-Type": "application/json"}, json.dumps({"error": code}).encode()
-
-
-def _basic_credentials(header: str) -> tuple[str | None, str | None]:
-    """The client id and secret of a basic-auth header, each form-decoded (RFC 6749 section 2.3.1)."""
-    if not header.startswith("Basic "):
-        return None, None
-    try:
-        decoded = base64.b64decode(header[len("Basic ") :], validate=True).decode()
-    except ValueError:
-        return None, None
-    client_id, _, secret = decoded.partition(":")
-    return unquote_plus(client_id), unquote_plus(secret)
-
-
-def _count_param(params: dict[str, str], name: str, default: int) -> int:
-    raw = params.get(name, str(default))
-    if not raw.isdigit():
-        raise ValueError(f"{name}: {raw!r} is not a whole number from 0 up")
-    return int(raw)
-
-
-def _cursor(position: int) -> str:
-    """An opaque cursor, as real APIs hand out."""
-    return base64.urlsafe_b64encode(f"position:{position}".encode()).decode()
-
-
-def _cursor_position(cursor: str | None, name: str) -> int:
-    if cursor is None:
-        return 0
-    try:
-        label, _, position = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if label == "position" and position.isdigit():
-            return int(position)
-    except ValueError:
-        pass
-    raise ValueError(f"{name}: {cursor!r} is not a cursor this API handed out")
 
 
 def main(argv: list[str] | None = None) -> int:

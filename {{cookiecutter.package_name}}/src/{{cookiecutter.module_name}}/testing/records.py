@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import calendar
 import datetime as dt
 import random
@@ -105,3 +106,29 @@ def generate_records(
             timestamp = first + day * 86400 + rng.randrange(86400)
             rows.append((timestamp, rng.randrange(users) + 1, item + 1, score))
     return Records(rows)
+
+
+def count_param(params: dict[str, str], name: str, default: int) -> int:
+    """A whole-number query parameter, ``default`` if absent, or a ValueError naming it."""
+    raw = params.get(name, str(default))
+    if not raw.isdigit():
+        raise ValueError(f"{name}: {raw!r} is not a whole number from 0 up")
+    return int(raw)
+
+
+def cursor_for(position: int) -> str:
+    """An opaque cursor, as real APIs hand out."""
+    return base64.urlsafe_b64encode(f"position:{position}".encode()).decode()
+
+
+def cursor_position(cursor: str | None, name: str) -> int:
+    """The record position a cursor from ``cursor_for`` stands for (0 for none), or a ValueError naming ``name``."""
+    if cursor is None:
+        return 0
+    try:
+        label, _, position = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if label == "position" and position.isdigit():
+            return int(position)
+    except ValueError:
+        pass
+    raise ValueError(f"{name}: {cursor!r} is not a cursor this API handed out")
