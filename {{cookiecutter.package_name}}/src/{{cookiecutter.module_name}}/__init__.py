@@ -115,6 +115,7 @@ def get_provider_info() -> dict:
                         "schema": {"type": ["integer", "null"], "default": 1000000, "minimum": 1},
                         "description": "A run fails rather than read more pages than this (1,000,000).",
                     },
+                    **API.auth.form_fields(),
                 },
                 "ui-field-behaviour": {
                     **API.auth.form,

@@ -15,7 +15,7 @@ from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.api import API
 from {{ cookiecutter.module_name }}.client import RestApi
 from {{ cookiecutter.module_name }}.client.client import Client
-from {{ cookiecutter.module_name }}.client.redaction import Redactor, without_userinfo
+from {{ cookiecutter.module_name }}.client.redaction import Redactor, encodings, without_userinfo
 from {{ cookiecutter.module_name }}.client.settings import Settings
 from {{ cookiecutter.module_name }}.client.transport import Transport
 from {{ cookiecutter.module_name }}.client.windows import Bound
@@ -93,6 +93,9 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
             redact=redactor,
             user_agent=f"{{ cookiecutter.package_name }}/{__version__}",
         )
+        bind = getattr(transport.auth, "bind", None)
+        if bind is not None:  # OAuth 2: tokens are fetched through the transport, masked as issued
+            bind(transport.post_form, base_url, conn.extra_dejson, self._learn_secret)
         client = Client(self.api, transport, base_url)
         if settings.max_in_flight > 1 and client.max_in_flight == 1:
             self.log.info(
@@ -101,6 +104,13 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
                 self.api.paginator,
             )
         return client
+
+    def _learn_secret(self, secret: str) -> None:
+        """Mask a credential the API issued at run time (an access token) like the connection's own."""
+        forms = encodings(secret)
+        for form in forms:
+            mask_secret(form)
+        self._redactor.learn(forms)
 
     def _base_url(self, host: str | None, port: int | None, scheme: str | None) -> str:
         """The base URL from the connection's fields, falling back to ``api.API.base_url``."""

@@ -74,9 +74,17 @@ class Redactor:
     """
 
     def __init__(self, secrets: Iterable[str], then: Callable[[str], str] = without_userinfo) -> None:
-        forms = sorted({form for form in secrets if form}, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, forms))) if forms else None
+        self._forms: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
         self._then = then
+        self.learn(secrets)
+
+    def learn(self, secrets: Iterable[str]) -> None:
+        """Blank these forms too from now on (a token issued while the client runs)."""
+        self._forms |= {form for form in secrets if form}
+        forms = sorted(self._forms, key=len, reverse=True)
+        # One assignment: a thread redacting meanwhile uses the old pattern or the new one.
+        self._pattern = re.compile("|".join(map(re.escape, forms))) if forms else None
 
     def __call__(self, text: str) -> str:
         if self._pattern is not None:

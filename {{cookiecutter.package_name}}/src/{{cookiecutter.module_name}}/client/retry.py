@@ -23,6 +23,8 @@ class Logger(Protocol):
 
     def warning(self, msg: Any, /, *args: Any) -> Any: ...
 
+    def info(self, msg: Any, /, *args: Any) -> Any: ...
+
 
 class DeadlineRetry(Retry):
     """

@@ -90,6 +90,7 @@ class Transport:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._sessions: dict[threading.Thread, requests.Session] = {}
+        self._token_requests: requests.Session | None = None
 
     def session(self) -> requests.Session:
         """This thread's session, made on first use."""
@@ -128,7 +129,7 @@ class Transport:
         assert isinstance(adapter, HTTPAdapter)  # noqa: S101 - mounted by _new_session
         retry: Retry = self.retry
         self._check_origin(url, f"GET {self.redact(url)} would go to")
-        redirects = 0
+        redirects, renewed = 0, False
         while True:
             # urllib3 retries failed requests and error statuses; handing it the budget left
             # after earlier broken bodies keeps one count and one deadline for the whole page.
@@ -140,6 +141,9 @@ class Transport:
                     f"GET {self.redact(url)} failed after retries: {self.redact(str(error))}"
                 ) from None
             retry = response.raw.retries or retry
+            if response.status_code == 401 and not renewed and self._renewable(response):
+                renewed = True  # an expired or revoked token: once with a fresh one
+                continue
             if response.is_redirect:
                 url, params, redirects = self._redirect(response, redirects), None, redirects + 1
                 continue
@@ -160,6 +164,63 @@ class Transport:
                 # Read or given up on: unwatched now, or its watchdog and socket would stay.
                 self.deadlines.finish()
             return Response(body, response.url, response.links, response.headers)
+
+    def _renewable(self, response: requests.Response) -> bool:
+        """After a 401: drop the token it carried if the auth can fetch another; True to send again."""
+        renew = getattr(self.auth, "renew", None)
+        if renew is None:
+            return False
+        response.close()  # its body is never read
+        self.deadlines.finish()
+        self.logger.info("HTTP 401 from %s; fetching a new access token", self.redact(response.url))
+        return bool(renew(response.request.headers.get("Authorization")))
+
+    def post_form(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> Any:
+        """
+        POST a form to ``url`` (an OAuth 2 token endpoint) and return its JSON body.
+
+        Under the same timeouts, deadline and size cap as every GET, without the API's auth,
+        never retried (a POST is not idempotent) and following no redirect.
+        """
+        session = self._token_session()
+        what = f"POST {self.redact(url)} (token_url)"
+        try:
+            response = session.post(
+                url, data=dict(form), headers=dict(headers), timeout=self.timeout, stream=True
+            )
+        except requests.exceptions.RequestException as error:
+            raise APIError(f"{what} failed: {self.redact(str(error))}") from None
+        if response.is_redirect:
+            response.close()
+            self.deadlines.finish()
+            raise APIError(
+                f"{what} redirected (HTTP {response.status_code}); give the token endpoint's own URL."
+            )
+        if not response.ok:
+            raise APIError(
+                f"{what} returned HTTP {response.status_code} {response.reason}: "
+                f"{_oauth_error(self.redact(self._excerpt(response)))}"
+            )
+        try:
+            return decode(self._read(response), self.redact(response.url), ())
+        except (requests.exceptions.RequestException, msgspec.DecodeError) as error:
+            raise APIError(f"{what} sent a broken body: {self.redact(str(error))}") from None
+        finally:
+            response.close()
+            self.deadlines.finish()
+
+    def _token_session(self) -> requests.Session:
+        """A session without the API's auth, for the token endpoint (used under the auth's lock)."""
+        with self._lock:
+            session = self._token_requests
+            if session is None:
+                session = self._new_session()
+                session.auth = None
+                session.headers["Accept"] = "application/json"
+                for scheme in ("http://", "https://"):
+                    session.mount(scheme, DeadlineAdapter(self.deadlines, max_retries=0))
+                self._token_requests = session
+            return session
 
     def _redirect(self, response: requests.Response, redirects: int) -> str:
         """Where a redirect points, if it stays at home and within ``MAX_REDIRECTS``; else APIError."""
@@ -241,8 +302,23 @@ class Transport:
             for session in self._sessions.values():
                 session.close()
             self._sessions.clear()
+            if self._token_requests is not None:
+                self._token_requests.close()
+                self._token_requests = None
             self._local = threading.local()
         self.deadlines.drop_finished()
+
+
+def _oauth_error(excerpt: str) -> str:
+    """An OAuth 2 error answer as ``error: description``, else the excerpt (RFC 6749 section 5.2)."""
+    try:
+        body = msgspec.json.decode(excerpt)
+    except msgspec.DecodeError:
+        return excerpt[:200]
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        description = body.get("error_description")
+        return body["error"] + (f": {description}" if isinstance(description, str) else "")
+    return excerpt[:200]
 
 
 class _NoRedirects(requests.Session):

@@ -20,6 +20,7 @@ import base64
 import contextlib
 import datetime as dt
 import json
+import secrets
 import socket
 import struct
 import sys
@@ -28,7 +29,7 @@ import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit
 
 from ..api import API
 from ..client import RestApi, auth, paginators
@@ -53,6 +54,8 @@ class LocalAPI:
     :param max_page_size: Largest page served whatever the page size asked for, like many real APIs.
         Asked for more than ``api.max_page_size``, it answers 400, like an API that validates.
     :param latency: Seconds added to every response.
+    :param token_lifetime: ``expires_in`` of the access tokens it issues (OAuth 2), in seconds.
+    :param scope: The scope a token request must ask for (OAuth 2); None accepts any.
     """
 
     def __init__(
@@ -65,6 +68,8 @@ class LocalAPI:
         port: int = 0,
         max_page_size: int | None = None,
         latency: float = 0.0,
+        token_lifetime: float = 3600,
+        scope: str | None = None,
     ) -> None:
         self.records = records if records is not None else generate_records()
         self.api = api
@@ -74,6 +79,11 @@ class LocalAPI:
         self.max_page_size = max_page_size
         self.latency = latency
         self.faults: deque[Fault] = deque()
+        self.token_lifetime = token_lifetime
+        self.scope = scope
+        # OAuth 2: each access token issued, with the monotonic time it expires at.
+        self.tokens: dict[str, float] = {}
+        self.token_requests: list[dict[str, str]] = []
         self.requests: list[dict[str, str]] = []
         self.request_times: list[float] = []
         # How many requests were being answered at once, at most: what a client's concurrency really was.
@@ -120,6 +130,43 @@ class LocalAPI:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    def revoke_tokens(self) -> None:
+        """Forget every access token issued, as an API does when they expire or are revoked."""
+        self.tokens.clear()
+
+    @property
+    def token_path(self) -> str | None:
+        """Where the token endpoint is, for an API with OAuth 2 client credentials; else None."""
+        scheme = self.api.auth
+        if not isinstance(scheme, auth.OAuth2ClientCredentials):
+            return None
+        url = scheme.token_url
+        return urlsplit(url).path if "://" in url else self.api.base_path + url
+
+    def issue_token(self, form: dict[str, str], headers: Any) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body for a token request (RFC 6749 section 4.4)."""
+        self.token_requests.append(dict(form))
+        scheme = self.api.auth
+        assert isinstance(scheme, auth.OAuth2ClientCredentials)  # noqa: S101 - token_path said so
+        if form.get("grant_type") != "client_credentials":
+            return _oauth_error(400, "unsupported_grant_type")
+        if scheme.client_auth == "basic":
+            client_id, client_secret = _basic_credentials(headers.get("Authorization", ""))
+        else:
+            client_id, client_secret = form.get("client_id"), form.get("client_secret")
+        if (client_id, client_secret) != (self.login, self.password):
+            return _oauth_error(401, "invalid_client")
+        if self.scope is not None and form.get("scope") != self.scope:
+            return _oauth_error(400, "invalid_scope")
+        token = secrets.token_urlsafe(24)
+        self.tokens[token] = time.monotonic() + self.token_lifetime
+        body = {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime}
+        return (
+            200,
+            {"Content-Type": "application/json", "Cache-Control": "no-store"},
+            json.dumps(body).encode(),
+        )
 
     def answer(self, path: str, params: dict[str, str], headers: Any) -> tuple[int, dict[str, str], bytes]:
         """Status, headers and body for one GET."""
@@ -180,6 +227,13 @@ class LocalAPI:
             if headers.get("Authorization") != f"{scheme.prefix} {self.password}":
                 status, response_headers, body = _error(401, f"a valid {scheme.prefix} token is required")
                 response_headers["WWW-Authenticate"] = f'{scheme.prefix} realm="records"'
+                return status, response_headers, body
+        elif isinstance(scheme, auth.OAuth2ClientCredentials):
+            sent = headers.get("Authorization") or ""
+            token = sent[len("Bearer ") :] if sent.startswith("Bearer ") else ""
+            if self.tokens.get(token, 0.0) <= time.monotonic():
+                status, response_headers, body = _error(401, "a valid access token is required")
+                response_headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
                 return status, response_headers, body
         elif isinstance(scheme, auth.ApiKeyHeader):
             if headers.get(scheme.header) != self.password:
@@ -245,6 +299,22 @@ class _Handler(BaseHTTPRequestHandler):
             with api._in_flight_lock:
                 api._in_flight -= 1
 
+    def do_POST(self) -> None:
+        """The token endpoint, for an API with OAuth 2 client credentials; 404 elsewhere."""
+        api = self.server.api
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(min(length, 1 << 16)).decode("utf-8", "replace")
+        form = {key: values[-1] for key, values in parse_qs(raw).items()}
+        if urlsplit(self.path).path != api.token_path:
+            status, headers, body = _error(404, f"no token endpoint at {self.path}")
+        else:
+            status, headers, body = api.issue_token(form, self.headers)
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
     def _answer(self, api: LocalAPI) -> None:
         parts = urlsplit(self.path)
         params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
@@ -295,6 +365,22 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _error(status: int, message: str) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps({"error": message}).encode()
+
+
+def _oauth_error(status: int, code: str) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json"}, json.dumps({"error": code}).encode()
+
+
+def _basic_credentials(header: str) -> tuple[str | None, str | None]:
+    """The client id and secret of a basic-auth header, each form-decoded (RFC 6749 section 2.3.1)."""
+    if not header.startswith("Basic "):
+        return None, None
+    try:
+        decoded = base64.b64decode(header[len("Basic ") :], validate=True).decode()
+    except ValueError:
+        return None, None
+    client_id, _, secret = decoded.partition(":")
+    return unquote_plus(client_id), unquote_plus(secret)
 
 
 def _count_param(params: dict[str, str], name: str, default: int) -> int:
