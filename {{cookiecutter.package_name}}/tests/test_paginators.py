@@ -26,9 +26,25 @@ PAGINATORS: dict[str, tuple[paginators.Paginator, str]] = {
     "page-without-counts": (paginators.PageNumber(page_param="p", first_page=0), "items"),
     "cursor": (paginators.Cursor(cursor_param="after", next_cursor_key="meta.next"), "data"),
     "link-header": (paginators.LinkHeader(limit_param="per_page"), ""),
+    "offset-with-total-header": (paginators.Offset(total_header="X-Result-Count"), "result"),
+    "page-with-total-header": (paginators.PageNumber(total_header="X-Total", limit_param="size"), "items"),
+    "cursor-with-total": (paginators.Cursor(total_key="meta.count"), "data"),
+    "link-header-with-total-header": (paginators.LinkHeader(total_header="X-Count"), "records"),
+    "next-url": (paginators.NextUrl(limit_param="page_size", total_key="count"), "results"),
+    "next-url-dotted": (paginators.NextUrl(next_url_key="links.next"), "data"),
+    "next-url-odata": (
+        paginators.NextUrl(next_url_key="@odata.nextLink", total_header="X-Total-Count"),
+        "value",
+    ),
 }
 # The schemes that know every page's position after the first, so can ask for pages ahead.
-CONCURRENT = ["offset-with-total", "page-with-total", "page-with-total-pages"]
+CONCURRENT = [
+    "offset-with-total",
+    "page-with-total",
+    "page-with-total-pages",
+    "offset-with-total-header",
+    "page-with-total-header",
+]
 SEQUENTIAL = [name for name in PAGINATORS if name not in CONCURRENT]
 
 # small_records() spans these three days: 2, 3 and 250 records.

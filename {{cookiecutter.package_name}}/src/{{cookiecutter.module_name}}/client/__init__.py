@@ -7,6 +7,7 @@ and each holds one concern:
 - ``api``: ``RestApi``, the description of one API that ``../api.py`` fills in;
 - ``auth``: how a request carries the connection's credentials;
 - ``paginators``: how to walk the pages of one window, one class per paging scheme;
+- ``paging``: what the paginators share: pages, counts, and the checks that paging ended complete;
 - ``windows``: how the bounds of a time window are written in a query;
 - ``settings``: timeouts, retries and concurrency, from arguments and connection extras;
 - ``retry``: urllib3's retry policy with a deadline and a log line per retry;

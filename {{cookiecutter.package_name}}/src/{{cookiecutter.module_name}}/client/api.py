@@ -83,9 +83,9 @@ class RestApi:
     def body_keys(self) -> tuple[str, ...]:
         """
         The dotted keys a page's body is read by: ``records_key``, and the paginator's
-        ``total_key``, ``total_pages_key`` or ``next_cursor_key`` where it has them.
+        ``total_key``, ``total_pages_key``, ``next_cursor_key`` or ``next_url_key`` where it has them.
         """
-        names = ("total_key", "total_pages_key", "next_cursor_key")
+        names = ("total_key", "total_pages_key", "next_cursor_key", "next_url_key")
         keys = (self.records_key, *(getattr(self.paginator, name, "") for name in names))
         return tuple(key for key in keys if key)
 

@@ -161,7 +161,12 @@ def json_type(value: Any) -> str:
 
 
 def lookup(body: Any, key: str) -> Any:
-    """Follow a dotted key such as ``meta.next`` into a JSON body; None where it is missing."""
+    """
+    The value under ``key`` in a JSON body: the literal key if the body has it (such as
+    ``@odata.nextLink``), else the dotted path (``meta.next``); None where it is missing.
+    """
+    if isinstance(body, dict) and key in body:
+        return body[key]
     for part in key.split("."):
         if not isinstance(body, dict):
             return None

@@ -102,7 +102,7 @@ class Client:
 
     def _page(self, response: Any) -> Page:
         records = records_in(response.body, self.api.records_key, self.redact(response.url))
-        return Page(records, response.body, response.url, response.links)
+        return Page(records, response.body, response.url, response.links, response.headers)
 
     def get_in_order(
         self, requests: Iterable[tuple[int, dict[str, Any]]]

@@ -10,90 +10,54 @@ and an API that keeps pointing onwards fails at the limit. Cursors and links see
 as fixed-size digests, so memory stays flat however long they are. Paginators whose page
 positions are known after the first page (offset or page numbers with a total) ask for
 the rest ``max_in_flight`` at a time and still yield them in order.
+Paging that stops while the API's own count says records remain fails too, never a partial
+file (``paging.Paginator``).
 """
 
-from __future__ import annotations
-
 import contextlib
-from collections.abc import Generator, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Generator
+from typing import Any
 from urllib.parse import urljoin
 
 from .body import count_in, json_type, lookup
 from .errors import APIError
 from .limits import Fingerprints, one_more, shown, within_max_pages
+from .paging import (
+    Page,
+    PageSource,
+    Paginator,
+    count_empty,
+    gap,
+    is_absolute_url,
+    not_repeated,
+    unchanged,
+)
 
-# An API may send a few empty pages before more records; this many in a row means it never ends.
-MAX_EMPTY_PAGES = 100
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page as a paginator sees it: its records, its whole body, its URL and its links."""
-
-    records: list[Any]
-    body: Any
-    url: str
-    links: Mapping[str, Mapping[str, str]]
-
-
-class PageSource(Protocol):
-    """What a paginator needs of the client."""
-
-    name: str  # the endpoint, for messages
-    max_in_flight: int
-    max_pages: int  # the most pages one run of a paginator may ask for
-
-    def redact(self, text: str) -> str:
-        """``text`` without the credentials a URL from the API may carry."""
-
-    def get(self, params: dict[str, Any]) -> Page:
-        """The endpoint's page for these query parameters."""
-
-    def follow(self, url: str) -> Page:
-        """The page at a URL the API handed out, if it is on the API's own origin."""
-
-    def get_in_order(
-        self, requests: Iterable[tuple[int, dict[str, Any]]]
-    ) -> Generator[tuple[int, Page], None, None]:
-        """Pages for many parameter sets, ``max_in_flight`` at a time, each with its position, in order."""
-
-
-class Paginator:
-    """The base of the paging schemes: the parameter that sets the page size."""
-
-    concurrent = False  # whether pages after the first can be asked for ahead
-
-    def __init__(self, *, limit_param: str = "limit") -> None:
-        self.limit_param = limit_param
-
-    def pages(
-        self, source: PageSource, params: dict[str, Any], batch_size: int
-    ) -> Generator[list[Any], None, None]:
-        """Yield the records of every non-empty page for ``params``, ``batch_size`` asked for per page."""
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={value!r}" for name, value in vars(self).items())
-        return f"{type(self).__name__}({fields})"
+__all__ = ["Cursor", "LinkHeader", "NextUrl", "Offset", "Page", "PageNumber", "PageSource", "Paginator"]
 
 
 class Offset(Paginator):
     """
     ``offset`` and ``limit`` parameters. The offset advances by the records actually
-    received, so an API that caps its page size loses nothing. With a ``total_key``
-    an empty page before the total is an error and pages can be fetched ahead;
-    without one, paging stops at the first empty page.
+    received, so an API that caps its page size loses nothing. With a ``total_key`` (or a
+    ``total_header``) an empty page before the total is an error and pages can be fetched
+    ahead; without one, paging stops at the first empty page.
     """
 
+    scheme = "offset"
+
     def __init__(
-        self, *, offset_param: str = "offset", limit_param: str = "limit", total_key: str = ""
+        self,
+        *,
+        offset_param: str = "offset",
+        limit_param: str = "limit",
+        total_key: str = "",
+        total_header: str = "",
     ) -> None:
-        super().__init__(limit_param=limit_param)
+        super().__init__(limit_param=limit_param, total_header=total_header)
         self.offset_param = offset_param
         self.total_key = total_key
-        self.concurrent = bool(total_key)
+        self.concurrent = self.counted
 
     def pages(
         self, source: PageSource, params: dict[str, Any], batch_size: int
@@ -104,18 +68,19 @@ class Offset(Paginator):
         while True:
             read = one_more(source, read)
             page = source.get({**params, self.offset_param: offset})
-            previous = _not_repeated(source, self.offset_param, previous, page.records, f"offset {offset}")
-            if not self.total_key:
+            previous = not_repeated(source, self.offset_param, previous, page.records, f"offset {offset}")
+            if not self.counted:
                 if not page.records:
+                    self._check_end(source, page, offset, batch_size)
                     return
                 yield page.records
                 offset += len(page.records)
                 continue
-            total = count_in(page.body, self.total_key)
-            first_total = _unchanged(source, first_total, total, f"total at offset {offset}")
+            total = self.total(source, page)
+            first_total = unchanged(source, first_total, total, f"total at offset {offset}")
             if not page.records:
                 if offset < total:
-                    raise _gap(source, f"an empty page at offset {offset} although its total is {total}")
+                    raise gap(source, f"an empty page at offset {offset} although its total is {total}")
                 return
             yield page.records
             offset += len(page.records)
@@ -133,7 +98,7 @@ class Offset(Paginator):
                 for position, page in ahead:
                     read = one_more(source, read)
                     self._check_ahead(source, page, step, total, position)
-                    previous = _not_repeated(
+                    previous = not_repeated(
                         source, self.offset_param, previous, page.records, f"offset {position}"
                     )
                     yield page.records
@@ -145,9 +110,9 @@ class Offset(Paginator):
 
     def _check_ahead(self, source: PageSource, page: Page, step: int, total: int, offset: int) -> None:
         """A page asked for ahead must hold at least one record and at most ``step``."""
-        _unchanged(source, total, count_in(page.body, self.total_key), f"total at offset {offset}")
+        unchanged(source, total, self.total(source, page), f"total at offset {offset}")
         if not page.records:
-            raise _gap(source, f"an empty page at offset {offset} although its total is {total}")
+            raise gap(source, f"an empty page at offset {offset} although its total is {total}")
         if len(page.records) > step:
             raise APIError(
                 f"{source.name} returned {len(page.records)} records at offset {offset}, more than the "
@@ -159,10 +124,12 @@ class Offset(Paginator):
 class PageNumber(Paginator):
     """
     A page number (from ``first_page``) and a page size. Paging stops at the ``total_key``
-    count of records, or after the ``total_pages_key`` count of pages; with neither, at an
+    (or ``total_header``) count of records, or after the ``total_pages_key`` count of pages; with neither, at an
     empty page or a page shorter than the longest seen (an API that caps its page size
     below ``batch_size`` still loses nothing). With a count, pages can be fetched ahead.
     """
+
+    scheme = "page"
 
     def __init__(
         self,
@@ -172,13 +139,14 @@ class PageNumber(Paginator):
         total_key: str = "",
         total_pages_key: str = "",
         first_page: int = 1,
+        total_header: str = "",
     ) -> None:
-        super().__init__(limit_param=limit_param)
+        super().__init__(limit_param=limit_param, total_header=total_header)
         self.page_param = page_param
         self.total_key = total_key
         self.total_pages_key = total_pages_key
         self.first_page = first_page
-        self.concurrent = bool(total_key or total_pages_key)
+        self.concurrent = self.counted or bool(total_pages_key)
 
     def pages(
         self, source: PageSource, params: dict[str, Any], batch_size: int
@@ -190,13 +158,13 @@ class PageNumber(Paginator):
         while True:
             read = one_more(source, read)
             page = source.get({**params, self.page_param: number})
-            previous = _not_repeated(source, self.page_param, previous, page.records, f"page {number}")
-            if self.total_key:
-                total = count_in(page.body, self.total_key)
-                first_count = _unchanged(source, first_count, total, f"total on page {number}")
+            previous = not_repeated(source, self.page_param, previous, page.records, f"page {number}")
+            if self.counted:
+                total = self.total(source, page)
+                first_count = unchanged(source, first_count, total, f"total on page {number}")
                 if not page.records:
                     if received < total:
-                        raise _gap(
+                        raise gap(
                             source,
                             f"an empty page {number} after {received} records although its total is {total}",
                         )
@@ -209,11 +177,11 @@ class PageNumber(Paginator):
                 last_page = self.first_page + (total - 1) // len(page.records)
             elif self.total_pages_key:
                 total = count_in(page.body, self.total_pages_key)
-                first_count = _unchanged(source, first_count, total, f"page count on page {number}")
+                first_count = unchanged(source, first_count, total, f"page count on page {number}")
                 last_page = self.first_page + total - 1
                 if not page.records:
                     if number <= last_page:
-                        raise _gap(source, f"an empty page {number} although it announces {total} pages")
+                        raise gap(source, f"an empty page {number} although it announces {total} pages")
                     return
                 yield page.records
                 if number >= last_page:
@@ -221,9 +189,12 @@ class PageNumber(Paginator):
                 within_max_pages(source, read, last_page - number, len(page.records), total, pages=True)
             else:
                 if not page.records:
+                    self._check_end(source, page, received, batch_size)
                     return
                 yield page.records
+                received += len(page.records)
                 if len(page.records) < longest:
+                    self._check_end(source, page, received, batch_size)
                     return
                 longest = max(longest, len(page.records))
             if self.concurrent and source.max_in_flight > 1:
@@ -250,7 +221,7 @@ class PageNumber(Paginator):
             for number, page in ahead:
                 # The count was checked against max_pages before these were asked for.
                 self._check_ahead(source, page, step, count, number, last_page)
-                previous = _not_repeated(source, self.page_param, previous, page.records, f"page {number}")
+                previous = not_repeated(source, self.page_param, previous, page.records, f"page {number}")
                 yield page.records
 
     def _check_ahead(
@@ -258,12 +229,12 @@ class PageNumber(Paginator):
     ) -> None:
         """A page asked for ahead must have the size that the first page and the count imply."""
         got = len(page.records)
-        if self.total_key:
-            _unchanged(source, count, count_in(page.body, self.total_key), f"total on page {number}")
+        if self.counted:
+            unchanged(source, count, self.total(source, page), f"total on page {number}")
             expected = min(step, count - (number - self.first_page) * step)
             wrong, shape = got != expected, f"{expected}"
         else:
-            _unchanged(
+            unchanged(
                 source, count, count_in(page.body, self.total_pages_key), f"page count on page {number}"
             )
             wrong = not 1 <= got <= step or (number < last_page and got != step)
@@ -279,8 +250,13 @@ class PageNumber(Paginator):
 class Cursor(Paginator):
     """
     Each page names the cursor of the next one under ``next_cursor_key`` (a dotted key);
-    paging stops when it is missing or empty. A cursor that comes back is an error.
+    paging stops when it is missing or empty. A cursor that comes back is an error, and so
+    is one that is a whole URL (the API pages by next-page URLs: use ``NextUrl``). An
+    optional ``total_key`` or ``total_header`` is checked when paging ends.
     """
+
+    scheme = "cursor"
+    follows_pages = True
 
     def __init__(
         self,
@@ -288,25 +264,30 @@ class Cursor(Paginator):
         cursor_param: str = "cursor",
         next_cursor_key: str = "next_cursor",
         limit_param: str = "limit",
+        total_key: str = "",
+        total_header: str = "",
     ) -> None:
-        super().__init__(limit_param=limit_param)
+        super().__init__(limit_param=limit_param, total_header=total_header)
         self.cursor_param = cursor_param
         self.next_cursor_key = next_cursor_key
+        self.total_key = total_key
 
     def pages(
         self, source: PageSource, params: dict[str, Any], batch_size: int
     ) -> Generator[list[Any], None, None]:
         params = {**params, self.limit_param: batch_size}
         cursors_seen = Fingerprints()
-        empty_pages, read = 0, 0
+        empty_pages, read, received = 0, 0, 0
         while True:
             read = one_more(source, read)
             page = source.get(params)
             if page.records:
                 yield page.records
-            empty_pages = _count_empty(source, empty_pages, page.records)
+                received += len(page.records)
+            empty_pages = count_empty(source, empty_pages, page.records)
             value = lookup(page.body, self.next_cursor_key)
             if value is None or value == "":
+                self._check_end(source, page, received, batch_size)
                 return
             if type(value) not in (str, int):  # a bool is an int, but not a cursor
                 raise APIError(
@@ -314,6 +295,13 @@ class Cursor(Paginator):
                     f"{self.next_cursor_key!r}; a cursor must be a string or an integer."
                 )
             cursor = str(value)
+            if is_absolute_url(cursor):
+                raise APIError(
+                    f"GET {source.redact(page.url)} sent a whole URL as its next cursor under "
+                    f"{self.next_cursor_key!r} ({shown(source.redact(cursor), quote=False)}): this API "
+                    f"pages by next-page URLs. Use pagination=next_url with "
+                    f"next_url_key={self.next_cursor_key!r} (paginators.NextUrl)."
+                )
             if not cursors_seen.add(cursor):
                 raise APIError(
                     f"{source.name} sent the cursor {shown(cursor)} a second time; "
@@ -322,12 +310,16 @@ class Cursor(Paginator):
             params = {**params, self.cursor_param: cursor}
 
 
-class LinkHeader(Paginator):
-    """
-    Each response links to the next page in its ``Link: <...>; rel="next"`` header;
-    paging stops when there is none. A link seen before is an error, and the client
-    refuses a link to another scheme, host or port before any credential goes there.
-    """
+class _Links(Paginator):
+    """The schemes that follow next-page URLs the API hands out."""
+
+    def __init__(self, *, limit_param: str = "limit", total_key: str = "", total_header: str = "") -> None:
+        super().__init__(limit_param=limit_param, total_header=total_header)
+        self.total_key = total_key
+
+    def next_url(self, source: PageSource, page: Page) -> str | None:
+        """The URL of the page after ``page`` as the API wrote it, or None at the end."""
+        raise NotImplementedError
 
     def pages(
         self, source: PageSource, params: dict[str, Any], batch_size: int
@@ -335,13 +327,15 @@ class LinkHeader(Paginator):
         read = one_more(source, 0)
         page = source.get({**params, self.limit_param: batch_size})
         links_seen = Fingerprints()
-        empty_pages = 0
+        empty_pages, received = 0, 0
         while True:
             if page.records:
                 yield page.records
-            empty_pages = _count_empty(source, empty_pages, page.records)
-            link = page.links.get("next", {}).get("url")
+                received += len(page.records)
+            empty_pages = count_empty(source, empty_pages, page.records)
+            link = self.next_url(source, page)
             if not link:
+                self._check_end(source, page, received, batch_size)
                 return
             link = urljoin(page.url, link)
             if not links_seen.add(link):
@@ -353,38 +347,53 @@ class LinkHeader(Paginator):
             page = source.follow(link)
 
 
-def _gap(source: PageSource, what: str) -> APIError:
-    return APIError(f"{source.name} returned {what}; refusing to drop the remaining records.")
+class LinkHeader(_Links):
+    """
+    Each response links to the next page in its ``Link: <...>; rel="next"`` header;
+    paging stops when there is none. A link seen before is an error, and the client
+    refuses a link to another scheme, host or port before any credential goes there.
+    An optional ``total_key`` or ``total_header`` is checked when paging ends.
+    """
+
+    scheme = "link_header"
+    follows_pages = True
+
+    def next_url(self, source: PageSource, page: Page) -> str | None:
+        return page.links.get("next", {}).get("url")
 
 
-def _not_repeated(
-    source: PageSource, param: str, previous: list[Any], records: list[Any], where: str
-) -> list[Any]:
-    """The page just read, or an error if the API sent the same non-empty page twice in a row."""
-    if records and records == previous:
-        raise APIError(
-            f"{source.name} returned the same page again at {where}; it seems to ignore "
-            f"{param!r}, so paging would never end."
-        )
-    return records
+class NextUrl(_Links):
+    """
+    Each page's body holds the URL of the next one under ``next_url_key`` (DRF's ``next``,
+    ``links.next``, OData's ``@odata.nextLink``: the literal key first, then the dotted
+    path); paging stops when it is null, missing or empty. The first request carries the
+    window's parameters and ``limit_param``; the URLs the API hands back are followed as
+    they are (relative ones against the page's URL), with LinkHeader's rules: a URL seen
+    before is an error, and one to another scheme, host or port is refused before any
+    credential goes there. An optional ``total_key`` or ``total_header`` is checked when
+    paging ends.
+    """
 
+    scheme = "next_url"
 
-def _unchanged(source: PageSource, first: int | None, current: int, what: str) -> int:
-    """The first count an API reported, or an error if it changed while the window was read."""
-    if first is not None and current != first:
-        raise APIError(
-            f"{source.name} reported {first} at first but a {what} of {current}: the data changed "
-            "while it was being read, so this run cannot promise a complete copy. Run it again."
-        )
-    return current
+    def __init__(
+        self,
+        *,
+        next_url_key: str = "next",
+        limit_param: str = "limit",
+        total_key: str = "",
+        total_header: str = "",
+    ) -> None:
+        super().__init__(limit_param=limit_param, total_key=total_key, total_header=total_header)
+        self.next_url_key = next_url_key
 
-
-def _count_empty(source: PageSource, empty_pages: int, records: list[Any]) -> int:
-    """Consecutive empty pages so far, or an error once there are too many to be a real feed."""
-    empty_pages = 0 if records else empty_pages + 1
-    if empty_pages > MAX_EMPTY_PAGES:
-        raise APIError(
-            f"{source.name} sent {empty_pages} empty pages in a row, each pointing to another; "
-            "stopping rather than paging forever."
-        )
-    return empty_pages
+    def next_url(self, source: PageSource, page: Page) -> str | None:
+        value = lookup(page.body, self.next_url_key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise APIError(
+                f"GET {source.redact(page.url)} sent {json_type(value)} as its next-page URL under "
+                f"{self.next_url_key!r} (next_url_key); it must be a string, null or missing."
+            )
+        return value

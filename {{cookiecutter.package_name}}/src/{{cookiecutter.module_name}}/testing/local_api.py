@@ -38,7 +38,7 @@ from .records import Fault, Records, epoch, generate_records, nested
 __all__ = ["Fault", "LocalAPI", "Records", "epoch", "generate_records", "nested"]
 
 DEFAULT_LIMIT = 100
-# The query parameter of the pages this stand-in links to, for LinkHeader paging.
+# The query parameter of the pages this stand-in links to, for LinkHeader and NextUrl paging.
 LINK_PAGE_PARAM = "page"
 
 
@@ -185,29 +185,34 @@ class LocalAPI:
         except ValueError as error:
             return _error(400, str(error))
         served = limit if self.max_page_size is None else min(limit, self.max_page_size)
-        if isinstance(paginator, (paginators.PageNumber, paginators.LinkHeader)):
+        if isinstance(paginator, (paginators.PageNumber, paginators.LinkHeader, paginators.NextUrl)):
             position = position * served
         page = window[position : position + served]
         records = [self.records.record(index) for index in page]
         response_headers = {"Content-Type": "application/json"}
         parts: list[tuple[str, Any]] = []
-        if isinstance(paginator, (paginators.Offset, paginators.PageNumber)) and paginator.total_key:
+        if paginator.total_key:
             parts.append((paginator.total_key, len(window)))
+        if paginator.total_header:
+            response_headers[paginator.total_header] = str(len(window))
         if isinstance(paginator, paginators.PageNumber) and paginator.total_pages_key:
             parts.append((paginator.total_pages_key, -(-len(window) // served) if served else 0))
         after = position + len(page)
         if isinstance(paginator, paginators.Cursor):
             parts.append((paginator.next_cursor_key, _cursor(after) if after < len(window) else None))
+        next_url = None
+        if isinstance(paginator, (paginators.LinkHeader, paginators.NextUrl)) and after < len(window):
+            number = after // served + 1 if served else 1
+            following = {**params, LINK_PAGE_PARAM: str(number), paginator.limit_param: str(served)}
+            # Link back to the host the client used, as a real API behind its own name would.
+            host = headers.get("Host") or f"127.0.0.1:{self.port}"
+            next_url = f"http://{host}{self.endpoint}?{urlencode(following)}"
         if isinstance(paginator, paginators.LinkHeader):
             response_headers["X-Total-Count"] = str(len(window))
-            if after < len(window):
-                number = after // served + 1 if served else 1
-                following = {**params, LINK_PAGE_PARAM: str(number), paginator.limit_param: str(served)}
-                # Link back to the host the client used, as a real API behind its own name would.
-                host = headers.get("Host") or f"127.0.0.1:{self.port}"
-                response_headers["Link"] = (
-                    f'<http://{host}{self.endpoint}?{urlencode(following)}>; rel="next"'
-                )
+            if next_url is not None:
+                response_headers["Link"] = f'<{next_url}>; rel="next"'
+        if isinstance(paginator, paginators.NextUrl):
+            parts.append((paginator.next_url_key, next_url))
         if self.api.records_key:
             payload: Any = nested((self.api.records_key, records), *parts)
         else:
