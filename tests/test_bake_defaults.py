@@ -30,6 +30,7 @@ EXPECTED_FILES = {
     "tox.ini",
     "src/airflow_movielens/__init__.py",
     "src/airflow_movielens/api.py",
+    "src/airflow_movielens/check.py",
     *(
         f"src/airflow_movielens/client/{name}.py"
         for name in (
@@ -68,6 +69,7 @@ EXPECTED_FILES = {
     "tests/endless_paging.py",
     "tests/hostile_api.py",
     "tests/real_task_run.py",
+    "tests/test_check.py",
     "tests/test_example_dag.py",
     "tests/test_faults.py",
     "tests/test_hooks.py",
