@@ -290,3 +290,65 @@ def test_the_servers_page_as_the_presets_assume(framework_servers):
     assert too_large == 422
     assert limited["X-Total-Count"] == str(len(RATINGS)) and "Link" not in limited
     assert 'rel="next"' in paged["Link"] and paged["X-Total-Count"] == str(len(RATINGS))
+
+
+# The baked check command against a real server: the right answers agree, a wrong one is named.
+CHECKS = {
+    "drf-limit-offset-as-answered": (
+        Case(
+            "airflow_real_drf_check",
+            servers.DjangoRestFramework,
+            {"api_preset": "drf-limit-offset", "api_endpoint": "/limit-offset/ratings/", **DRF_WINDOW},
+        ),
+        0,
+    ),
+    # timestamp__lte is no filter of the server's: it ignores the end, so the halves overlap.
+    "drf-limit-offset-with-a-wrong-end-parameter": (
+        Case(
+            "airflow_real_drf_check_wrong",
+            servers.DjangoRestFramework,
+            {
+                "api_preset": "drf-limit-offset",
+                "api_endpoint": "/limit-offset/ratings/",
+                **DRF_WINDOW,
+                "end_param": "timestamp__lte",
+            },
+        ),
+        1,
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check_id", CHECKS)
+def test_the_check_command_tells_right_answers_from_wrong_ones_on_a_real_server(
+    check_id, framework_servers, bake_of
+):
+    case, exit_code = CHECKS[check_id]
+    server = framework_servers(case.server)
+    module = bake_of(case)
+    connection = {"conn_type": "movielens", "host": server.url}
+    done = subprocess.run(
+        [
+            bake_python(),
+            "-m",
+            f"{module}.check",
+            "--conn-id",
+            CONN_ID,
+            "--start",
+            "2026-03-07",
+            "--end",
+            "2026-03-09",
+        ],
+        env=clean_env(
+            AIRFLOW_HOME=str(server.workdir / f"airflow-home-{module}"),
+            **{f"AIRFLOW_CONN_{CONN_ID.upper()}": json.dumps(connection)},
+        ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == exit_code, done.stdout[-3000:] + done.stderr[-3000:]
+    if exit_code:
+        assert "end_param" in done.stdout or "window_end" in done.stdout, done.stdout[-3000:]
