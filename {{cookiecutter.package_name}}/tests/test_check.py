@@ -56,6 +56,9 @@ def test_a_capped_page_size_is_reported_with_the_max_page_size_to_give() -> None
 {%- if cookiecutter.date_filter != "none" %}
 
 
+{%- if cookiecutter.window_end == "exclusive" %}
+
+
 def test_an_api_that_includes_its_end_is_reported_with_window_end_to_give() -> None:
     window = API.window
     assert window is not None
@@ -71,13 +74,18 @@ def test_an_api_that_includes_its_end_is_reported_with_window_end_to_give() -> N
     assert run.returncode == 1, run.stdout + run.stderr
     assert "came back in both halves of the window" in run.stdout
     assert 'window_end="inclusive" in api.py (the window_end answer)' in run.stdout
+{%- endif %}
 
 
 def test_an_api_that_ignores_the_window_is_reported_with_the_parameters_to_check() -> None:
     window = API.window
     assert window is not None
     # The local API reads other names, so the client's window reaches it as parameters it ignores.
-    elsewhere = type(window)(start_param="since", end_param="until", timezone=window.timezone)
+    elsewhere = type(window)(
+        start_param=window.start_param + "_elsewhere",
+        end_param=window.end_param + "_elsewhere",
+        timezone=window.timezone,
+    )
     with served(dataclasses.replace(API, window=elsewhere)) as server:
         run = check(server, *DAYS, "--batch-size", "100")
     assert run.returncode == 1, run.stdout + run.stderr

@@ -8,6 +8,7 @@ and with pages asked for ahead where the scheme allows it.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -15,7 +16,14 @@ import pytest
 from {{ cookiecutter.module_name }}.client import RestApi, auth, paginators, windows
 from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook
 from {{ cookiecutter.module_name }}.testing.local_api import LocalAPI
-from conftest import API_CREDENTIALS, connection_fields, small_{{ cookiecutter.__records }}, use_connection
+from conftest import (
+    API_CREDENTIALS,
+    ZONE_NAME,
+    connection_fields,
+    day_start,
+    small_{{ cookiecutter.__records }},
+    use_connection,
+)
 
 # One description per paging scheme, each with its records where real APIs of that kind put them.
 PAGINATORS: dict[str, tuple[paginators.Paginator, str]] = {
@@ -59,7 +67,8 @@ def rest_api(name: str) -> RestApi:
         paginator=paginator,
         auth=auth.Basic(),
         records_key=records_key,
-        window=windows.Dates(start_param="from", end_param="until"),
+        # Whole days in the zone the test records are laid out in (conftest.day_start).
+        window=windows.Dates(start_param="from", end_param="until", timezone=ZONE_NAME),
     )
 
 
@@ -96,17 +105,17 @@ def test_every_paginator_yields_every_record_once_in_order(served, batch_size):
 
 def test_every_paginator_yields_every_record_once_with_pages_of_one(served):
     # The first two days only (5 records): one request per record, as the sensor's poke asks.
-    first_day = 1767225600  # 2026-01-01T00:00:00Z
+    first_day = day_start(dt.date(2026, 1, 1))
 
     assert fetch(served, "2026-01-01", "2026-01-03", batch_size=1) == stored(
-        served, first_day, first_day + 2 * 86400
+        served, first_day, day_start(dt.date(2026, 1, 3))
     )
 
 
 def test_every_paginator_yields_only_the_records_of_the_window(served):
-    day_two = 1767312000  # 2026-01-02T00:00:00Z
+    day_two, day_three = day_start(dt.date(2026, 1, 2)), day_start(dt.date(2026, 1, 3))
 
-    assert fetch(served, "2026-01-02", "2026-01-03") == stored(served, day_two, day_two + 86400)
+    assert fetch(served, "2026-01-02", "2026-01-03") == stored(served, day_two, day_three)
 
 
 def test_every_paginator_yields_every_record_without_a_window(served):

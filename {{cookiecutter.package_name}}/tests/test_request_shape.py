@@ -21,7 +21,14 @@ from {{ cookiecutter.module_name }}.api import API
 from {{ cookiecutter.module_name }}.client import RestApi, auth, paginators, windows
 from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook
 from {{ cookiecutter.module_name }}.testing.local_api import LINK_PAGE_PARAM, Fault, LocalAPI
-from conftest import API_CREDENTIALS, LOGIN, SECRET, connection_fields, small_ratings, use_connection
+from conftest import (
+    API_CREDENTIALS,
+    LOGIN,
+    SECRET,
+    connection_fields,
+    small_{{ cookiecutter.__records }},
+    use_connection,
+)
 
 EXTRA = {"api_version": "2", "format": "json"}
 
@@ -48,7 +55,7 @@ def stored(server: LocalAPI) -> list[Any]:
 @pytest.mark.parametrize("max_in_flight", [1, 4])
 def test_extra_params_go_with_every_request_the_client_builds(monkeypatch, max_in_flight):
     api = rest_api(paginators.Offset(total_key="total"), extra_params=EXTRA)
-    with LocalAPI(small_ratings(), api=api, **API_CREDENTIALS) as server:
+    with LocalAPI(small_{{ cookiecutter.__records }}(), api=api, **API_CREDENTIALS) as server:
         assert fetch(monkeypatch, server, batch_size=50, max_in_flight=max_in_flight) == stored(server)
 
     assert len(server.requests) == 6
@@ -57,7 +64,7 @@ def test_extra_params_go_with_every_request_the_client_builds(monkeypatch, max_i
 
 def test_extra_params_are_never_added_to_a_link_the_api_hands_back(monkeypatch):
     api = rest_api(paginators.LinkHeader(), records_key="", extra_params=EXTRA)
-    with LocalAPI(small_ratings(), api=api, **API_CREDENTIALS) as server:
+    with LocalAPI(small_{{ cookiecutter.__records }}(), api=api, **API_CREDENTIALS) as server:
         # The first page links on without the extra parameters; the client must follow it as given.
         link = f"{server.url}{server.endpoint}?{LINK_PAGE_PARAM}=2&limit=100"
         server.add_faults(Fault(headers={"Link": f'<{link}>; rel="next"'}))
@@ -111,7 +118,7 @@ def test_a_bad_max_page_size_is_refused(size):
 
 def test_a_batch_size_above_max_page_size_is_refused_before_any_request(monkeypatch):
     api = rest_api(paginators.Offset(total_key="total"), max_page_size=100)
-    with LocalAPI(small_ratings(), api=api, **API_CREDENTIALS) as server:
+    with LocalAPI(small_{{ cookiecutter.__records }}(), api=api, **API_CREDENTIALS) as server:
         with pytest.raises(ValueError, match=r"batch_size: 101 is not allowed; .* max_page_size 100 "):
             fetch(monkeypatch, server, batch_size=101)
         assert server.requests == []
@@ -133,7 +140,7 @@ def get(url: str) -> tuple[int, Any]:
 
 def test_without_a_batch_size_the_hook_asks_for_no_more_than_max_page_size(monkeypatch):
     api = rest_api(paginators.Offset(total_key="total"), max_page_size=7)
-    with LocalAPI(small_ratings(), api=api, **API_CREDENTIALS) as server:
+    with LocalAPI(small_{{ cookiecutter.__records }}(), api=api, **API_CREDENTIALS) as server:
         assert fetch(monkeypatch, server) == stored(server)
 
     assert {request["limit"] for request in server.requests} == {"7"}

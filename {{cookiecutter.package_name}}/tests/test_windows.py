@@ -168,8 +168,8 @@ def test_each_format_writes_the_local_day_and_an_inclusive_end_as_its_last_insta
     # A YYYY-MM-DD bound is local midnight in the API's zone.
     assert window.params("2026-03-05", "2026-03-06") == expected
     # So is the UTC instant of that midnight, as Airflow renders a run's data interval.
-    start = dt.datetime(2026, 3, 5, tzinfo=ZoneInfo(zone)).astimezone(dt.timezone.utc)
-    end = dt.datetime(2026, 3, 6, tzinfo=ZoneInfo(zone)).astimezone(dt.timezone.utc)
+    start = dt.datetime(2026, 3, 5, tzinfo=ZoneInfo(zone)).astimezone(windows.UTC)
+    end = dt.datetime(2026, 3, 6, tzinfo=ZoneInfo(zone)).astimezone(windows.UTC)
     assert window.params(start.isoformat(), end.isoformat()) == expected
     # And the stand-in reads the bounds back as the same window [start, end).
     written = {name: str(value) for name, value in expected.items()}

@@ -115,6 +115,8 @@ def check_pages(report: Report, pages: list[Page], batch_size: int, api: Any) ->
     shown = ", ".join(map(str, sizes[:20])) + (", ..." if len(sizes) > 20 else "")
     report.say(f"pages: {len(pages)} fetched, records per page: {shown or 'none'}")
     limit_param = getattr(api.paginator, "limit_param", "")
+    # A run that ends at an empty page (paging without a count) has its last records on the page before.
+    filled = [size for size in sizes if size]
     if any(size > batch_size for size in sizes):
         report.mismatch(
             f"asked for {batch_size} records a page ({limit_param}={batch_size}), a page held {max(sizes)}: "
@@ -122,8 +124,8 @@ def check_pages(report: Report, pages: list[Page], batch_size: int, api: Any) ->
             f"the paginator's limit_param={limit_param!r} in api.py (the limit_param answer): "
             "the name of the parameter the API reads the page size from",
         )
-    elif any(size < batch_size for size in sizes[:-1]):
-        capped = max(sizes[:-1])
+    elif any(size < batch_size for size in filled[:-1]):
+        capped = max(filled[:-1])
         report.mismatch(
             f"asked for {batch_size} records a page, the API sent at most {capped} on pages before the last: "
             f"it caps the page size at {capped}",
