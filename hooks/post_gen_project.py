@@ -114,7 +114,7 @@ Baked {package_name} in {project}
 Next:
   cd {project.name} && python3 -m venv .venv && . .venv/bin/activate
   pip install -e ".[dev]"    # install the provider with its test tools
-  pytest                     # run its tests against the local API (about 90 seconds)
+  pytest                     # run its tests against the local API (about 3 minutes)
   python demo.py             # run the example DAG end to end and print the top movies
   pre-commit install         # once in a git repository: lint and tidy every commit
 

@@ -1,6 +1,6 @@
 """Every auth x pagination combination, every preset and targeted shapes bake a project whose own suite passes.
 
-Each entry costs a run of the baked suite (about 90 s of one core), so presets and new answers
+Each entry costs a run of the baked suite (about 150 s of one core), so presets and new answers
 ride on grid and targeted entries where they keep that entry's auth x pagination pair.
 """
 
