@@ -5,12 +5,15 @@ The template's commands, needing only python3 (3.10+) and pip:
     python3 dev.py demo             bake the default provider and run its example DAG end to end
     python3 dev.py test [ARGS]      run every test of the template (ARGS go to pytest)
     python3 dev.py bench [OPTIONS]  benchmark the default provider (--help for the options)
+    python3 dev.py where            print the development venv (its bin/ has pytest, ruff, cookiecutter)
 
-Each first makes .venv beside this file and installs requirements-dev.txt into it
-(with uv, which pip installs; about a minute the first time, skipped when nothing changed).
-`test` also installs the real framework servers that tests/test_real_frameworks.py runs:
-tests/frameworks/requirements.txt into .venv-frameworks, and json-server with npm (Node.js 18
-or newer) into .node-frameworks (seconds, skipped when nothing changed).
+Each first makes a venv and installs requirements-dev.txt into it (with uv, which pip
+installs; about a minute the first time, skipped when nothing changed). `test` also installs
+the real framework servers that tests/test_real_frameworks.py runs: tests/frameworks/requirements.txt
+into a second venv, and json-server with npm (Node.js 18 or newer); seconds, skipped when nothing
+changed. All three live in a folder of this checkout's own outside it, under the user's cache
+(`python3 dev.py where` prints it; DEV_HOME overrides it): cookiecutter copies the whole template
+folder on every bake because the template has a pre_prompt hook, and a venv inside would be copied too.
 """
 
 from __future__ import annotations
@@ -24,7 +27,24 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
+
+
+def dev_home() -> Path:
+    """Where this checkout keeps its venvs and node modules: DEV_HOME, or a folder under the user's cache."""
+    if os.environ.get("DEV_HOME"):
+        return Path(os.environ["DEV_HOME"]).resolve()
+    cache = (
+        os.environ.get("XDG_CACHE_HOME")
+        or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else None)
+        or Path.home() / ".cache"
+    )
+    # One folder per checkout, so two clones (or worktrees) never share or fight over a venv.
+    checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    return Path(cache) / "cookiecutter-airflow-provider" / f"{ROOT.name}-{checkout}"
+
+
+DEV_HOME = dev_home()
+VENV = DEV_HOME / "venv"
 REQUIREMENTS = ROOT / "requirements-dev.txt"
 DEMO_DIR = ROOT / "build" / "demo"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
@@ -37,9 +57,9 @@ UV_FLAGS = ("--compile-bytecode",)
 UV_INSTALL = ("uv", "pip", "install", "--python", str(PYTHON), *UV_FLAGS)
 # The framework servers live apart from .venv: Airflow pins its own FastAPI and Starlette.
 FRAMEWORKS = ROOT / "tests" / "frameworks"
-FRAMEWORKS_VENV = ROOT / ".venv-frameworks"
+FRAMEWORKS_VENV = DEV_HOME / "venv-frameworks"
 FRAMEWORKS_PYTHON = FRAMEWORKS_VENV / PYTHON.relative_to(VENV)
-NODE_FRAMEWORKS = ROOT / ".node-frameworks"
+NODE_FRAMEWORKS = DEV_HOME / "node-frameworks"
 JSON_SERVER = (
     NODE_FRAMEWORKS / "node_modules" / ".bin" / ("json-server.cmd" if os.name == "nt" else "json-server")
 )
@@ -55,7 +75,7 @@ def run(*command: object, **kwargs) -> None:
 
 
 def ensure_environment() -> None:
-    """Create .venv and install the requirements, unless they are already installed as listed."""
+    """Create the development venv and install the requirements, unless they are already installed as listed."""
     if sys.version_info < (3, 10):  # noqa: UP036 - dev.py must explain itself to an older python3
         raise SystemExit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
     ensure_venv(VENV, REQUIREMENTS)
@@ -88,12 +108,10 @@ def ensure_frameworks() -> None:
     """
     Install the real framework servers of tests/test_real_frameworks.py, unless already installed.
 
-    Django REST framework and fastapi-pagination go into .venv-frameworks; json-server, pinned
-    with every dependency by tests/frameworks/json-server/package-lock.json, into .node-frameworks.
-    Each folder ignores itself in git, so neither shows up as a change or gets linted.
+    Django REST framework and fastapi-pagination go into their own venv; json-server, pinned
+    with every dependency by tests/frameworks/json-server/package-lock.json, into node-frameworks.
     """
     ensure_venv(FRAMEWORKS_VENV, FRAMEWORKS / "requirements.txt")
-    (FRAMEWORKS_VENV / ".gitignore").write_text("*\n")
     package = FRAMEWORKS / "json-server"
     manifests = [package / "package.json", package / "package-lock.json"]
     stamp = NODE_FRAMEWORKS / ".package-lock.sha256"
@@ -105,8 +123,7 @@ def ensure_frameworks() -> None:
         raise SystemExit(
             "The json-server tests need Node.js 18 or newer with npm on PATH (Debian: apt-get install npm)."
         )
-    NODE_FRAMEWORKS.mkdir(exist_ok=True)
-    (NODE_FRAMEWORKS / ".gitignore").write_text("*\n")
+    NODE_FRAMEWORKS.mkdir(parents=True, exist_ok=True)
     for path in manifests:
         shutil.copyfile(path, NODE_FRAMEWORKS / path.name)
     run(npm, "ci", "--prefix", NODE_FRAMEWORKS, "--no-audit", "--no-fund", "--loglevel", "error")
@@ -145,7 +162,12 @@ def bench(options: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"demo": lambda: demo(), "test": lambda: test(argv[1:]), "bench": lambda: bench(argv[1:])}
+    commands = {
+        "demo": lambda: demo(),
+        "test": lambda: test(argv[1:]),
+        "bench": lambda: bench(argv[1:]),
+        "where": lambda: print(VENV) or 0,
+    }
     if not argv or argv[0] not in commands:
         print(__doc__.strip(), file=sys.stderr)
         return 2

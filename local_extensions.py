@@ -1,5 +1,6 @@
 """Jinja filters and globals for the template: free-text answers enter baked source as data,
-and the post-generation hook learns where the template lives."""
+answers the pre_prompt hook settled keep their names, and the post-generation hook learns
+where the template lives."""
 
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -7,9 +8,13 @@ from urllib.parse import urlsplit
 from cookiecutter.utils import simple_filter
 from jinja2.ext import Extension
 
-# Cookiecutter imports this module from the template it is baking, while the working
-# directory is still the user's, so this is where the template is, as an absolute path.
-TEMPLATE_DIRECTORY = Path(__file__).resolve().parent
+# Cookiecutter imports this module while it asks the questions, when the working directory
+# is still the user's: the directory a template path given as relative is relative to.
+# (The module's own folder is not the template's: the pre_prompt hook makes cookiecutter
+# bake from a temporary copy.)
+LAUNCH_DIRECTORY = Path.cwd().resolve()
+# The prefix hooks/pre_prompt.py gives a question it settles instead of asking.
+SETTLED = "__settled_"
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -105,8 +110,23 @@ def camel(value):
     return "".join(part[:1].upper() + part[1:] for part in str(value).split("_"))
 
 
-class TemplateDirectory(Extension):
-    """Give templates ``template_directory``: the absolute path of the template being baked.
+@simple_filter
+def answers(context):
+    """``{% set cc = cookiecutter | answers %}``: every answer under its question's name.
+
+    A question the pre_prompt hook settled is in the context as ``__settled_<name>``; an
+    answer under the name itself (asked again by a replay) wins over it.
+    """
+    named = {}
+    for key, value in context.items():
+        name = key[len(SETTLED) :] if key.startswith(SETTLED) else key
+        if name == key or name not in context:
+            named[name] = value
+    return named
+
+
+class LaunchDirectory(Extension):
+    """Give templates ``launch_directory``: where cookiecutter was started, as an absolute path.
 
     Cookiecutter tells hooks the template path as the user typed it, which may be relative
     to a directory the post-generation hook (running inside the new project) cannot know.
@@ -114,7 +134,7 @@ class TemplateDirectory(Extension):
 
     def __init__(self, environment):
         super().__init__(environment)
-        environment.globals["template_directory"] = str(TEMPLATE_DIRECTORY)
+        environment.globals["launch_directory"] = str(LAUNCH_DIRECTORY)
 
 
 # What each framework serves by default: the answers a preset fills in. Every answer not

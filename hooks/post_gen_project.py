@@ -7,8 +7,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 # Pairs rather than a mapping: tojson sorts keys, and .cruft.json keeps the questions' order.
-ANSWERS = dict(json.loads(r"""{{ cookiecutter.items() | list | tojson }}"""))
-TEMPLATE_DIRECTORY = Path(json.loads(r"""{{ {"path": template_directory} | tojson }}""")["path"])
+# Under their own names, also the ones hooks/pre_prompt.py settled instead of asking.
+ANSWERS = dict(json.loads(r"""{{ (cookiecutter | answers).items() | list | tojson }}"""))
+LAUNCH_DIRECTORY = Path(json.loads(r"""{{ {"path": launch_directory} | tojson }}""")["path"])
 # Prompt texts and what cookiecutter adds for this one run; cruft records none of them.
 NOT_RECORDED = {"__prompts__", "_template", "_output_dir", "_repo_dir", "_checkout"}
 # A template given as a URL, scp-like address or abbreviation (gh:, gl:, bb:) rather than a
@@ -27,6 +28,23 @@ def git(directory: Path, *args: str):
     except (OSError, subprocess.SubprocessError):
         return None
     return run.stdout.strip() if run.returncode == 0 else None
+
+
+def template_checkout(answers: dict):
+    """The template folder to record, and whether it is the temporary copy cookiecutter baked from.
+
+    With a pre_prompt hook, cookiecutter bakes from a copy of the template that it deletes
+    afterwards. A template given as a path is recorded as that path; a remote one (a URL or gh:)
+    was cloned by cookiecutter, and the copy's .git is a copy of that clone's, origin and all.
+    """
+    copy = Path(answers["_repo_dir"])
+    given = answers["_template"]
+    if not REMOTE_TEMPLATE.match(given):
+        path = Path(given).expanduser()
+        path = (path if path.is_absolute() else LAUNCH_DIRECTORY / path).resolve()
+        if (path / "cookiecutter.json").is_file():
+            return path, False
+    return copy, True
 
 
 def cruft_state(answers: dict, template_directory: Path):
@@ -51,11 +69,12 @@ def cruft_state(answers: dict, template_directory: Path):
     }
 
 
-def record_answers(project: Path, answers: dict, template_directory: Path) -> str:
+def record_answers(project: Path, answers: dict) -> str:
     """Write .cruft.json for a plain cookiecutter bake; return a note for the user."""
     if "_commit" in answers:
         # Baked by cruft, which writes .cruft.json itself once this hook returns.
         return "Answers and template commit are in .cruft.json; `cruft update` applies template changes."
+    template_directory, copied = template_checkout(answers)
     state = cruft_state(answers, template_directory)
     if state is None:
         return (
@@ -65,7 +84,9 @@ def record_answers(project: Path, answers: dict, template_directory: Path) -> st
     text = json.dumps(state, ensure_ascii=False, indent=2, separators=(",", ": ")) + "\n"
     (project / ".cruft.json").write_text(text, encoding="utf-8")
     note = "Answers and template commit are in .cruft.json; `cruft update` applies template changes."
-    if git(template_directory, "status", "--porcelain", "--", "."):
+    # In the copy, the pre_prompt hook may have rewritten cookiecutter.json; that is no change of the user's.
+    ignored = [":(exclude)cookiecutter.json"] if copied else []
+    if git(template_directory, "status", "--porcelain", "--", ".", *ignored):
         note += (
             f"\nThe template has uncommitted changes: .cruft.json records commit {state['commit'][:12]},"
             "\nso `cruft update` will treat what those changes baked as your own edits."
@@ -129,7 +150,7 @@ https://pypi.org/manage/account/publishing/, with these values (no API token is 
 def main():
     """Cookiecutter runs this hook inside the freshly baked project."""
     project = Path.cwd()
-    note = record_answers(project, ANSWERS, TEMPLATE_DIRECTORY)
+    note = record_answers(project, ANSWERS)
     print(next_steps(project, ANSWERS["package_name"], ANSWERS["repository_url"], note))
     return 0
 

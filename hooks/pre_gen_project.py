@@ -13,7 +13,8 @@ import unicodedata
 import zoneinfo
 from urllib.parse import urlsplit
 
-ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+# Under their own names, also the ones hooks/pre_prompt.py settled instead of asking.
+ANSWERS = json.loads(r"""{{ cookiecutter | answers | tojson }}""")
 
 DISTRIBUTION_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MODULE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")

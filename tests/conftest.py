@@ -101,9 +101,9 @@ def clean_env(**overrides: str) -> dict[str, str]:
 @functools.cache
 def bake_python() -> Path:
     """
-    The interpreter into which this test process installs bakes: a venv of its own over .venv.
+    The interpreter into which this test process installs bakes: a venv of its own over the development venv.
 
-    Its site-packages holds only the bakes installed into it, and a .pth file adds .venv's
+    Its site-packages holds only the bakes installed into it, and a .pth file adds the development venv's
     site-packages after them, so Airflow and the test tools are shared. Each pytest-xdist worker
     has its own, so two workers installing bakes with the same distribution name at the same
     time cannot replace each other's.
@@ -120,7 +120,7 @@ def bake_python() -> Path:
         text=True,
         check=True,
     ).stdout.strip()
-    # addsitedir, not a bare path line, so the .pth files in .venv's site-packages work too.
+    # addsitedir, not a bare path line, so the .pth files in the development venv's site-packages work too.
     shared = "".join(f"import site; site.addsitedir({path!r})\n" for path in site.getsitepackages())
     (Path(own) / "template-venv.pth").write_text(shared)
     return python

@@ -1,21 +1,15 @@
 """Presets: one answer sets the paging defaults of a framework; answers given by name still win.
 
-The interactive test drives the cookiecutter command in a pseudo-terminal as a person would,
-pressing Enter at every prompt, and counts the prompts it had to answer.
+test_interactive.py drives the cookiecutter command in a terminal, where the preset also decides
+which questions are asked.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import select
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN, TEMPLATE, baked_files
 
 from local_extensions import PRESETS, preset_answer
 
@@ -97,80 +91,3 @@ def test_an_answer_given_by_name_overrides_the_presets_default(cookies):
     # What was not given still comes from the preset.
     assert 'start_param="timestamp_gte",' in api
     assert 'total_header="X-Total-Count",' in api
-
-
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
-COUNTER = re.compile(r"\[(\d+)/(\d+)\]")
-
-
-def bake_interactively(tmp_path: Path, choose: dict[str, str]) -> tuple[list[str], Path]:
-    """Run cookiecutter in a pseudo-terminal, answer ``choose`` (question text -> typed answer)
-    and press Enter everywhere else; return the prompts' questions and the output directory."""
-    out = tmp_path / "interactive"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
-    env.update(HOME=str(tmp_path), COLUMNS="300", LINES="50", TERM="xterm")
-    leader, follower = os.openpty()
-    process = subprocess.Popen(
-        [str(BIN / "cookiecutter"), "--output-dir", str(out), str(TEMPLATE)],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=env,
-        close_fds=True,
-    )
-    os.close(follower)
-    questions, seen, pending = [], "", ""
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(leader, 65536).decode(errors="replace")
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-                pending += ANSI.sub("", chunk)
-                continue
-            # Quiet for 0.2 s with a prompt waiting for input: answer it.
-            if COUNTER.search(pending) and pending.rstrip().endswith(":"):
-                question = COUNTER.split(pending, maxsplit=1)[-1].strip().splitlines()[0]
-                questions.append(question)
-                typed = next((value for text, value in choose.items() if question.startswith(text)), "")
-                os.write(leader, (typed + "\r").encode())
-                pending = ""
-            elif process.poll() is not None:
-                break
-        process.wait(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(leader)
-    assert process.returncode == 0, ANSI.sub("", seen)[-3000:]
-    return questions, out
-
-
-def snapshot(project: Path) -> dict[str, bytes]:
-    return {
-        str(path): (project / path).read_bytes()
-        for path in baked_files(project)
-        if path.name != ".cruft.json"
-    }
-
-
-@pytest.mark.parametrize("name", ["drf-page-number", "github"])
-def test_pressing_enter_through_the_prompts_bakes_the_presets_project(cookies, tmp_path, name):
-    number = str(list(json.loads((TEMPLATE / "cookiecutter.json").read_text())["api_preset"]).index(name) + 1)
-
-    questions, out = bake_interactively(tmp_path, {"Which API framework": number})
-
-    print(f"{name}: {len(questions)} prompts")
-    non_interactive = cookies.bake(extra_context={"api_preset": name})
-    assert snapshot(out / "airflow-movielens") == snapshot(non_interactive.project_path)
-    # Every question cookiecutter.json holds is asked: cookiecutter 2.7 has no conditional prompts.
-    visible = [
-        key for key in json.loads((TEMPLATE / "cookiecutter.json").read_text()) if not key.startswith("_")
-    ]
-    assert len(questions) == len(visible)

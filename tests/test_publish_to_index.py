@@ -2,7 +2,7 @@
 on loopback (pypiserver), install it from that index into a clean environment, and let Airflow find it.
 
 Marked slow: it makes a virtual environment and installs Airflow into it. With uv's cache warm from
-the template's own .venv that takes about 20 s, and the whole test about 40 s on 2 cores.
+the template's development venv that takes about 20 s, and the whole test about 40 s on 2 cores.
 """
 
 from __future__ import annotations

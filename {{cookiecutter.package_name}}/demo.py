@@ -1,10 +1,11 @@
+{%- set cc = cookiecutter | answers -%}
 """
 Run the example DAG once, end to end, against the local API; nothing leaves 127.0.0.1.
 
     python demo.py [--day 2026-01-14] [--output .demo/output]
 
 It keeps a throwaway Airflow home (SQLite) under .demo/, starts the local API on a
-free port, points connection {{ cookiecutter.connection_id }} at it, runs the DAG with dag.test() and
+free port, points connection {{ cc.connection_id }} at it, runs the DAG with dag.test() and
 prints where the {{ cookiecutter.__records }} and the ranking were written and the top {{ cookiecutter.__items }}.
 """
 
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     from {{ cookiecutter.module_name }}.testing.local_api import LocalAPI
 
     with LocalAPI() as api:
-        os.environ["AIRFLOW_CONN_{{ cookiecutter.connection_id | upper }}"] = json.dumps(
+        os.environ["AIRFLOW_CONN_{{ cc.connection_id | upper }}"] = json.dumps(
             {
                 "conn_type": "{{ cookiecutter.__conn_type }}",
                 "host": "127.0.0.1",

@@ -1,3 +1,4 @@
+{%- set cc = cookiecutter | answers -%}
 """Packaging for {{ cookiecutter.package_name }}; the version lives in src/{{ cookiecutter.module_name }}/__init__.py."""
 
 import re
@@ -12,7 +13,7 @@ VERSION = re.search(r'^__version__ = "([^"]+)"$', INIT.read_text(encoding="utf-8
 setup(
     name="{{ cookiecutter.package_name }}",
     version=VERSION,
-    description={{ cookiecutter.description | pystr }},
+    description={{ cc.description | pystr }},
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     author={{ cookiecutter.author_name | pystr }},
@@ -20,7 +21,7 @@ setup(
     url="{{ cookiecutter.repository_url }}",
     license="{{ cookiecutter.license }}",
     license_files=["LICENSE"],
-    python_requires=">={{ cookiecutter.python_floor }}",
+    python_requires=">={{ cc.python_floor }}",
     install_requires=[
         # 3.2 is the first Airflow to read the connection form from get_provider_info()
         # and to offer CronDataIntervalTimetable in airflow.sdk.
@@ -62,7 +63,7 @@ setup(
         "Framework :: Apache Airflow :: Provider",
         "Intended Audience :: Developers",
         "Programming Language :: Python :: 3",
-{%- for minor in range(cookiecutter.python_floor.split('.')[1] | int, 15) %}
+{%- for minor in range(cc.python_floor.split('.')[1] | int, 15) %}
         "Programming Language :: Python :: 3.{{ minor }}",
 {%- endfor %}
         "Typing :: Typed",

@@ -1,3 +1,4 @@
+{%- set cc = cookiecutter | answers -%}
 """Shared fixtures: a throwaway Airflow home, the local API, and a connection pointing at it."""
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from {{ cookiecutter.module_name }}.api import API  # noqa: E402
 from {{ cookiecutter.module_name }}.client.windows import run_timezone, zone_named  # noqa: E402
 from {{ cookiecutter.module_name }}.testing.local_api import LocalAPI, Records  # noqa: E402
 
-CONN_ENV = "AIRFLOW_CONN_{{ cookiecutter.connection_id | upper }}"
+CONN_ENV = "AIRFLOW_CONN_{{ cc.connection_id | upper }}"
 LOGIN, SECRET = "airflow", "s3cret-pa55word"
 API_CREDENTIALS: dict[str, Any] = {"login": LOGIN, "password": SECRET}
 

@@ -1,7 +1,8 @@
+{%- set cc = cookiecutter | answers -%}
 """``python -m {{ cookiecutter.module_name }}.check``, run as a user runs it, against the local API."""
 
 from __future__ import annotations
-{% if cookiecutter.date_filter != "none" %}
+{% if cc.date_filter != "none" %}
 import dataclasses
 {%- endif %}
 import json
@@ -53,10 +54,10 @@ def test_a_capped_page_size_is_reported_with_the_max_page_size_to_give() -> None
     assert "it caps the page size at 2" in run.stdout
     assert "max_page_size=2 in api.py (the max_page_size answer)" in run.stdout
     assert "1 mismatch(es)" in run.stdout
-{%- if cookiecutter.date_filter != "none" %}
+{%- if cc.date_filter != "none" %}
 
 
-{%- if cookiecutter.window_end == "exclusive" %}
+{%- if cc.window_end == "exclusive" %}
 
 
 def test_an_api_that_includes_its_end_is_reported_with_window_end_to_give() -> None:

@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 {%- set dated = cc.date_filter != "none" -%}
 """The example DAG parses cleanly and cheaply, and runs end to end with dag.test()."""
 

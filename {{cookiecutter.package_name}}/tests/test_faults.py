@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 {%- set P = cc.class_prefix -%}
 {%- set dated = cc.date_filter != "none" -%}
 {%- set has_total = cc.pagination in ["offset", "page"] and cc.total_key -%}

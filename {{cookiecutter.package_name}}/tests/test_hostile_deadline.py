@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 {%- set Hook = cc.class_prefix ~ "Hook" -%}
 """
 Time limits against a hostile API (issue 12, finding 4): an answer that arrives one byte at a

@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 {%- set P = cc.class_prefix -%}
 """
 No form of the connection's credentials leaves in an exception or a log line, whatever the API echoes.

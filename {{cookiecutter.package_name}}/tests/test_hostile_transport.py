@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 """
 The transport against a hostile API (``hostile_api.py``), for every auth kind whatever ``api.py`` chose.
 

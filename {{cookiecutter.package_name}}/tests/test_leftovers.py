@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 {%- set dated = cc.date_filter != "none" -%}
 """
 What a killed or failed write leaves behind: locally, nothing once the next run for the target

@@ -149,6 +149,19 @@ def test_a_token_endpoint_that_redirects_is_refused(monkeypatch):
     assert (len(server.posts), len(server.requests)) == (1, 0)
 
 
+def test_a_token_endpoint_that_drips_its_answer_is_cut_and_named_as_the_post_it_is(monkeypatch):
+    token = b"".join(Answer.json({"access_token": "drip", "token_type": "Bearer"}).pieces)
+
+    drip = HostileAPI(in_turn(), tokens=lambda request: Answer.drip(token, 0.2), deadline=6)
+    with drip as server, pytest.raises(APIError) as raised:
+        fetch(monkeypatch, server, oauth_api(), response_timeout=1, max_retries=0)
+
+    message = str(raised.value)
+    assert f"POST http://127.0.0.1:{server.port}/oauth/token" in message
+    assert "after response_timeout (1 s)" in message
+    assert SECRET not in message
+
+
 def test_pages_fetched_at_once_share_one_token(monkeypatch):
     api = oauth_api()
     with LocalAPI(RECORDS, api=api, login=LOGIN, password=SECRET, latency=0.02) as server:

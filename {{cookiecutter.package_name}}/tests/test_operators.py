@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 {%- set dated = cc.date_filter != "none" -%}
 {%- set parallel = cc.pagination in ["offset", "page"] and (cc.total_key or (cc.pagination == "page" and cc.total_pages_key)) -%}
 """The fetch and rank operators and their storage: output contents, atomic writes, windows and XCom."""

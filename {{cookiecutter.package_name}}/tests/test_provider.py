@@ -1,3 +1,4 @@
+{%- set cc = cookiecutter | answers -%}
 """Airflow discovers the installed provider, its hook and its connection form."""
 
 from __future__ import annotations
@@ -112,19 +113,19 @@ def test_connection_form_prefills_the_base_url_of_api_py():
     assert (placeholders["schema"], placeholders["host"]) == (API.default_scheme, API.default_host)
 
 
-def test_connection_form_asks_only_for_what_{{ cookiecutter.auth_type }}_auth_needs():
+def test_connection_form_asks_only_for_what_{{ cc.auth_type }}_auth_needs():
     behaviour = field_behaviour()
 
-{%- if cookiecutter.auth_type == "basic" %}
+{%- if cc.auth_type == "basic" %}
     assert {"login", "password"}.isdisjoint(behaviour["hidden-fields"])
     assert behaviour["relabeling"]["login"] == "Username"
-{%- elif cookiecutter.auth_type == "bearer" %}
+{%- elif cc.auth_type == "bearer" %}
     assert "login" in behaviour["hidden-fields"]
     assert behaviour["relabeling"]["password"] == "Token"
-{%- elif cookiecutter.auth_type == "api_key" %}
+{%- elif cc.auth_type == "api_key" %}
     assert "login" in behaviour["hidden-fields"]
     assert behaviour["relabeling"]["password"] == "API key"
-{%- elif cookiecutter.auth_type == "oauth2_client_credentials" %}
+{%- elif cc.auth_type == "oauth2_client_credentials" %}
     assert {"login", "password"}.isdisjoint(behaviour["hidden-fields"])
     assert behaviour["relabeling"]["login"] == "Client ID"
     assert behaviour["relabeling"]["password"] == "Client secret"

@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 """rank_{{ cc.__items }}_by_{{ cc.__record }} and read_{{ cc.__records }} on data small enough to check by hand."""
 
 from __future__ import annotations

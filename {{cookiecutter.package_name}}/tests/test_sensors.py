@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 {%- set dated = cc.date_filter != "none" -%}
 """
 The sensor: true once {% if dated %}the window holds a {{ cc.__record }}{% else %}the API holds a {{ cc.__record }}{% endif %}, asking for one record per poke;

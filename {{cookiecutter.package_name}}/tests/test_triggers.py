@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 {%- set dated = cc.date_filter != "none" -%}
 """
 The trigger, run directly on an event loop as the triggerer runs it: it polls the local API

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "{{ cookiecutter.version }}"
+__version__ = "{{ (cookiecutter | answers).version }}"
 
 PACKAGE_NAME = "{{ cookiecutter.package_name }}"
 CONN_TYPE = "{{ cookiecutter.__conn_type }}"
@@ -21,7 +21,7 @@ def get_provider_info() -> dict:
     return {
         "package-name": PACKAGE_NAME,
         "name": INTEGRATION_NAME,
-        "description": {{ cookiecutter.description | pystr }},
+        "description": {{ (cookiecutter | answers).description | pystr }},
         "versions": [__version__],
         "integrations": [
             {

@@ -1,4 +1,4 @@
-{%- set cc = cookiecutter -%}
+{%- set cc = cookiecutter | answers -%}
 """
 The {{ cc.provider_name }} {{ cc.__records }} API, as this provider talks to it.
 

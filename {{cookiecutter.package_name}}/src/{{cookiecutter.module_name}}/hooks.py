@@ -45,7 +45,7 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
     """
 
     conn_name_attr = "conn_id"
-    default_conn_name = "{{ cookiecutter.connection_id }}"
+    default_conn_name = "{{ (cookiecutter | answers).connection_id }}"
     conn_type = "{{ cookiecutter.__conn_type }}"
     hook_name = {{ cookiecutter.provider_name | pystr }}
 

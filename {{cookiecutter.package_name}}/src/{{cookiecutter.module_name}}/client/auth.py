@@ -233,9 +233,8 @@ class TokenAuth:
     ) -> None:
         """Where and how to ask for tokens, the scope from the connection extras, and who masks them."""
         self._post = post
+        # A path joins the base URL (prefix included); an http(s) URL stands as it is.
         self._token_url = urljoin(base_url.rstrip("/") + "/", self.scheme.token_url.lstrip("/"))
-        if self.scheme.token_url.startswith(("http://", "https://")):
-            self._token_url = self.scheme.token_url
         scope = extras.get(self.scheme.scope_extra)
         self._scope = "" if scope is None else str(scope)
         self._listeners.append(listener)

@@ -48,6 +48,8 @@ class _Watch:
     connection: HTTPConnection
     deadline: float
     url: str = ""
+    # The request's method once it is sent: GET for pages, POST for an OAuth 2 token.
+    method: str = "GET"
     requested: bool = False
     # urllib3's response once the headers are in, weakly: it holds its pool, which must be
     # free to be collected (closing its connections) when its session is closed.
@@ -86,7 +88,7 @@ class Deadlines:
 
     # Called by the connections, in the thread that sends the request.
 
-    def begin(self, connection: HTTPConnection, url: str | None = None) -> _Watch:
+    def begin(self, connection: HTTPConnection, url: str | None = None, method: str = "GET") -> _Watch:
         """
         The exchange ``connection`` is starting: connecting (no ``url``) or sending a request.
 
@@ -96,7 +98,7 @@ class Deadlines:
         with self._changed:
             if self.aborted:
                 target = self.redact(_absolute(connection, url or ""))
-                raise AbortedError(f"GET {target} was not sent: aborted")
+                raise AbortedError(f"{method} {target} was not sent: aborted")
             watch = self._watches.get(connection)
             if url is None:
                 fresh = watch is None or not watch.requested or watch.response is not None
@@ -109,6 +111,7 @@ class Deadlines:
             assert watch is not None  # noqa: S101 - made just above
             if url is not None:
                 watch.requested = True
+                watch.method = method
                 watch.url = _absolute(connection, url)
             self._local.watch = watch
             return watch
@@ -160,14 +163,15 @@ class Deadlines:
         """Raise if this thread's last exchange (or ``watch``) was cut; a reader calls it after a broken read."""
         watch = watch or self.current()
         if self.aborted:
-            raise AbortedError(f"GET {self.redact(watch.url if watch else '')} was aborted")
+            target = f"{watch.method} {self.redact(watch.url)}" if watch else "The request"
+            raise AbortedError(f"{target} was aborted")
         if watch is not None and watch.expired:
             if not watch.requested:
                 stage = "was still connecting"
             else:
                 stage = f"was still sending its {'headers' if watch.response is None else 'body'}"
             raise ResponseTimeoutError(
-                f"GET {self.redact(watch.url)} {stage} after response_timeout ({self.timeout:g} s); "
+                f"{watch.method} {self.redact(watch.url)} {stage} after response_timeout ({self.timeout:g} s); "
                 "an answer must be complete within it."
             )
 
@@ -255,7 +259,7 @@ class WatchedConnection(HTTPConnection):
         self.deadlines.connected(watch, self.sock)
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
-        watch = self.deadlines.begin(self, url)
+        watch = self.deadlines.begin(self, url, method)
         try:
             super().request(method, url, *args, **kwargs)
         except Exception:
