@@ -55,7 +55,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 # they do for a user who installed them with pip.
 UV_FLAGS = ("--compile-bytecode",)
 UV_INSTALL = ("uv", "pip", "install", "--python", str(PYTHON), *UV_FLAGS)
-# The framework servers live apart from .venv: Airflow pins its own FastAPI and Starlette.
+# The framework servers live apart from the development venv: Airflow pins its own FastAPI and Starlette.
 FRAMEWORKS = ROOT / "tests" / "frameworks"
 FRAMEWORKS_VENV = DEV_HOME / "venv-frameworks"
 FRAMEWORKS_PYTHON = FRAMEWORKS_VENV / PYTHON.relative_to(VENV)
@@ -78,6 +78,13 @@ def ensure_environment() -> None:
     """Create the development venv and install the requirements, unless they are already installed as listed."""
     if sys.version_info < (3, 10):  # noqa: UP036 - dev.py must explain itself to an older python3
         raise SystemExit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
+    for old in (".venv", ".venv-frameworks", ".node-frameworks"):
+        if (ROOT / old).is_dir():
+            print(
+                f"Note: {ROOT / old} is left from an older dev.py; cookiecutter copies it on every bake"
+                f" now (the template has a pre_prompt hook), so remove it. The venv is {VENV}.",
+                file=sys.stderr,
+            )
     ensure_venv(VENV, REQUIREMENTS)
 
 

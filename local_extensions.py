@@ -134,6 +134,12 @@ class LaunchDirectory(Extension):
 
     def __init__(self, environment):
         super().__init__(environment)
+        global LAUNCH_DIRECTORY  # one bake after another in the same process
+        here = Path.cwd().resolve()
+        # Cookiecutter makes its environments where it was started, except the ones that render
+        # the hooks, inside the template (copy); one started there finds the module's value.
+        if not (here / "hooks" / "pre_prompt.py").is_file():
+            LAUNCH_DIRECTORY = here
         environment.globals["launch_directory"] = str(LAUNCH_DIRECTORY)
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 ANSWERS = dict(json.loads(r"""{{ (cookiecutter | answers).items() | list | tojson }}"""))
 LAUNCH_DIRECTORY = Path(json.loads(r"""{{ {"path": launch_directory} | tojson }}""")["path"])
 # Prompt texts and what cookiecutter adds for this one run; cruft records none of them.
-NOT_RECORDED = {"__prompts__", "_template", "_output_dir", "_repo_dir", "_checkout"}
+NOT_RECORDED = {"__prompts__", "_template", "_output_dir", "_repo_dir", "_checkout", "_replay_file"}
 # A template given as a URL, scp-like address or abbreviation (gh:, gl:, bb:) rather than a
 # path; a Windows drive letter followed by a separator is still a path.
 REMOTE_TEMPLATE = re.compile(r"^(?![A-Za-z]:[\\/])[^\\/]*:")
@@ -34,8 +34,10 @@ def template_checkout(answers: dict):
     """The template folder to record, and whether it is the temporary copy cookiecutter baked from.
 
     With a pre_prompt hook, cookiecutter bakes from a copy of the template that it deletes
-    afterwards. A template given as a path is recorded as that path; a remote one (a URL or gh:)
-    was cloned by cookiecutter, and the copy's .git is a copy of that clone's, origin and all.
+    afterwards. A template given as a path is recorded as that path (or, baked with --directory,
+    as the one folder in it that holds a template of this name); a remote one (a URL or gh:) was
+    cloned by cookiecutter, and the copy's .git is a copy of that clone's, origin and all. None
+    when neither is found: the copy must not be recorded, it is gone once the bake ends.
     """
     copy = Path(answers["_repo_dir"])
     given = answers["_template"]
@@ -44,7 +46,13 @@ def template_checkout(answers: dict):
         path = (path if path.is_absolute() else LAUNCH_DIRECTORY / path).resolve()
         if (path / "cookiecutter.json").is_file():
             return path, False
-    return copy, True
+        listed = git(path, "ls-files", "--", f"*{copy.name}/cookiecutter.json") if path.is_dir() else None
+        found = [path / line.rsplit("/", 1)[0] for line in (listed or "").splitlines()]
+        found = [folder for folder in found if folder.name == copy.name]
+        return (found[0], False) if len(found) == 1 else (None, False)
+    if git(copy, "remote", "get-url", "origin"):
+        return copy, True
+    return None, False
 
 
 def cruft_state(answers: dict, template_directory: Path):
@@ -75,6 +83,12 @@ def record_answers(project: Path, answers: dict) -> str:
         # Baked by cruft, which writes .cruft.json itself once this hook returns.
         return "Answers and template commit are in .cruft.json; `cruft update` applies template changes."
     template_directory, copied = template_checkout(answers)
+    if template_directory is None:
+        return (
+            f"Cookiecutter baked from a temporary copy of {answers['_template']} and the template itself\n"
+            "could not be found from it, so nothing records this bake; `cruft link <template URL>`\n"
+            "links the project to its template later, for `cruft update`."
+        )
     state = cruft_state(answers, template_directory)
     if state is None:
         return (
@@ -147,9 +161,27 @@ https://pypi.org/manage/account/publishing/, with these values (no API token is 
 """
 
 
+def name_replayed_answers(answers: dict) -> None:
+    """Write the replay of a bake whose questions the pre_prompt hook settled under their own names.
+
+    Cookiecutter wrote the replay before generating, with the settled answers under their private
+    names; replayed as they are, cookiecutter would ask those questions again.
+    """
+    replay = Path(answers.get("_replay_file") or "")
+    if not replay.name or not replay.is_file():
+        return
+    try:
+        recorded = json.loads(replay.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    recorded["cookiecutter"] = answers
+    replay.write_text(json.dumps(recorded, indent=2), encoding="utf-8")
+
+
 def main():
     """Cookiecutter runs this hook inside the freshly baked project."""
     project = Path.cwd()
+    name_replayed_answers(ANSWERS)
     note = record_answers(project, ANSWERS)
     print(next_steps(project, ANSWERS["package_name"], ANSWERS["repository_url"], note))
     return 0

@@ -8,11 +8,12 @@ whose default is derived or conventional, becomes a private ``__settled_<name>``
 cookiecutter fills in without asking. The templates read answers through the ``answers`` filter of
 local_extensions.py, which gives settled answers their own names back.
 
-A --replay in a terminal settles the questions the replayed bake settled, so it asks nothing.
-Anything else leaves cookiecutter.json as it is, so every question keeps its name: --no-input, the
-Python API (scripts, tests, cruft) and terminals this hook cannot read its command from (Windows).
-An answer given by name on the command line or in the user's config file is never settled:
-cookiecutter asks it with that value as the default, as it always does.
+Anything else leaves cookiecutter.json as it is, so every question keeps its name: --no-input,
+--replay, the Python API (scripts, tests, cruft), terminals this hook cannot read its command from
+(Windows) and a relative config file it cannot find from the copy. An answer given by name on the
+command line or in the user's config file is never settled: cookiecutter asks it with that value
+as the default, as it always does. The post-generation hook writes the replay of a settled bake
+under the questions' own names, so a --replay of it, anywhere, asks nothing.
 """
 
 import json
@@ -71,33 +72,69 @@ def parent_arguments():
 
 
 def command_options(arguments):
-    """The cookiecutter command's parsed options, or None when no cookiecutter command started us."""
-    index = next((i for i, argument in enumerate(arguments) if Path(argument).stem == "cookiecutter"), None)
-    if index is None:
+    """The cookiecutter command's parsed options, or None when no cookiecutter command started us.
+
+    Only the command itself counts: ``cookiecutter ...``, ``python .../cookiecutter ...`` (how a
+    console script runs) or ``python -m cookiecutter ...``, not a script that merely has an
+    argument named cookiecutter-something.
+    """
+    if arguments and Path(arguments[0]).stem == "cookiecutter":
+        rest = arguments[1:]
+    elif len(arguments) > 1 and Path(arguments[0]).name.startswith("python"):
+        if Path(arguments[1]).stem == "cookiecutter":
+            rest = arguments[2:]
+        elif arguments[1:3] == ["-m", "cookiecutter"]:
+            rest = arguments[3:]
+        else:
+            return None
+    else:
         return None
     from cookiecutter.cli import main as cookiecutter_command
 
     try:
-        context = cookiecutter_command.make_context(
-            "cookiecutter", arguments[index + 1 :], resilient_parsing=True
-        )
+        context = cookiecutter_command.make_context("cookiecutter", rest, resilient_parsing=True)
     except Exception:  # an unreadable command line is treated as not interactive
         return None
     return context.params
 
 
-def given_by_name(options):
-    """Answers named on the command line (key=value) or in the user's config file."""
+def launch_path(path):
+    """``path`` as cookiecutter sees it, or None if it is relative to a directory we cannot know.
+
+    The hook runs in the template's temporary copy, so a relative path given to cookiecutter
+    (a config file) is taken against $PWD, the directory the shell started cookiecutter in.
+    """
+    path = Path(path).expanduser()
+    if path.is_absolute():
+        return path
+    start = os.environ.get("PWD")
+    found = Path(start) / path if start else None
+    return found if found is not None and found.is_file() else None
+
+
+def user_config(options):
+    """The user's cookiecutter config, as cookiecutter reads it for this command, or None."""
     from cookiecutter.config import get_user_config
 
-    given = {}
+    config_file = options.get("config_file") or None
+    environment_file = os.environ.get("COOKIECUTTER_CONFIG")
+    if config_file is None and environment_file and not options.get("default_config"):
+        config_file = environment_file
+    if config_file is not None:
+        config_file = launch_path(config_file)
+        if config_file is None:
+            return None
     try:
-        config = get_user_config(
-            config_file=options.get("config_file"), default_config=bool(options.get("default_config"))
+        return get_user_config(
+            config_file=config_file and str(config_file), default_config=bool(options.get("default_config"))
         )
-        given.update(config.get("default_context") or {})
     except Exception:  # cookiecutter reports a broken config file itself, right after
-        pass
+        return None
+
+
+def given_by_name(options, config):
+    """Answers named on the command line (key=value) or in the user's config file."""
+    given = dict(config.get("default_context") or {})
     named = options.get("extra_context") or {}
     if not isinstance(named, dict):  # click without cookiecutter's callback: the key=value texts
         named = dict(pair.split("=", 1) for pair in named if "=" in pair)
@@ -110,31 +147,6 @@ def terminal_options():
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         return None
     return command_options(parent_arguments())
-
-
-def replayed_settled(options):
-    """The questions a replayed bake had settled, so the replay does not ask them again.
-
-    Cookiecutter replays the answers it recorded and asks only questions missing from them;
-    a settled question is recorded under its ``__settled_`` name, so it must be settled here too.
-    """
-    from cookiecutter.config import get_user_config
-
-    path = options.get("replay_file")
-    if not path:
-        try:
-            config = get_user_config(
-                config_file=options.get("config_file"), default_config=bool(options.get("default_config"))
-            )
-        except Exception:  # cookiecutter reports a broken config file itself, right after
-            return {}
-        # Cookiecutter names the replay after the template folder, which the copy keeps.
-        path = Path(config["replay_dir"]) / f"{Path.cwd().name}.json"
-    try:
-        recorded = json.loads(Path(path).read_text(encoding="utf-8"))["cookiecutter"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return {key[len(SETTLED) :]: value for key, value in recorded.items() if key.startswith(SETTLED)}
 
 
 def choices(key, raw, preset):
@@ -183,19 +195,15 @@ def settle(template, answers, settled, preset):
 
 def main():
     options = terminal_options()
-    if options is None or options.get("no_input"):
+    if options is None or options.get("no_input") or options.get("replay") or options.get("replay_file"):
         return 0
+    config = user_config(options)
+    if config is None:
+        return 0  # a config file we cannot find from here: ask every question rather than miss its answers
     template_file = Path("cookiecutter.json")
     template = json.loads(template_file.read_text(encoding="utf-8"))
-    if options.get("replay") or options.get("replay_file"):
-        replayed = replayed_settled(options)
-        if replayed:
-            preset = replayed.get("api_preset", "movielens")
-            text = json.dumps(settle(template, replayed, [], preset), indent=2)
-            template_file.write_text(text, encoding="utf-8")
-        return 0
     prompts = template.get("__prompts__", {})
-    given = given_by_name(options)
+    given = given_by_name(options, config)
 
     preset = ask("api_preset", template["api_preset"], prompts, 1, given.get("api_preset"))
     answers = {"api_preset": preset}
@@ -212,9 +220,11 @@ def main():
     optional = [*NEVER_ASKED, *(key for group in AUTH_QUESTIONS.values() for key in group), *PAGING]
     settled = [key for key in template if key in [*optional, *WINDOW_QUESTIONS] and key not in asked]
     settled = [key for key in settled if key not in given]
-    template_file.write_text(
-        json.dumps(settle(template, answers, settled, preset), indent=2), encoding="utf-8"
-    )
+    rewritten = settle(template, answers, settled, preset)
+    # Where cookiecutter writes this bake's replay (named after the template folder, which the copy
+    # keeps): the post-generation hook gives the settled answers their names there, so a replay works.
+    rewritten["_replay_file"] = str(Path(config["replay_dir"]) / f"{Path.cwd().name}.json")
+    template_file.write_text(json.dumps(rewritten, indent=2), encoding="utf-8")
     print()
     if preset != "custom":
         shown = ["pagination", *PAGING_QUESTIONS.get(pagination, []), *PAGE_LIMITS]

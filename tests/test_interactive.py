@@ -71,15 +71,19 @@ def bake_interactively(
     template: str = str(TEMPLATE),
     cwd: Path | None = None,
     output: str = "interactive",
+    command: list[str] | None = None,
+    shell_directory: Path | None = None,
 ) -> tuple[list[str], Path, str]:
-    """Run cookiecutter in a pseudo-terminal, answer ``choose`` (question -> value) and press Enter
-    everywhere else; return the questions asked, in order, the output folder and the transcript."""
+    """Run cookiecutter (or ``command``) in a pseudo-terminal, answer ``choose`` (question -> value)
+    and press Enter everywhere else; return the questions asked, in order, the output folder and
+    the transcript. $PWD is ``shell_directory``, else ``cwd``, as a shell that ran cd would set it."""
     out = tmp_path / output
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
     env.update(HOME=str(tmp_path), COLUMNS="300", LINES="50", TERM="xterm")
+    env["PWD"] = str(shell_directory or cwd or Path.cwd())
     leader, follower = os.openpty()
     process = subprocess.Popen(
-        [str(BIN / "cookiecutter"), "--output-dir", str(out), *options, template, *named],
+        command or [str(BIN / "cookiecutter"), "--output-dir", str(out), *options, template, *named],
         stdin=follower,
         stdout=follower,
         stderr=follower,
@@ -223,8 +227,65 @@ def test_a_replay_of_a_terminal_bake_asks_nothing_and_bakes_the_same_project(tmp
     choose = {"api_preset": "fastapi-pagination", "auth_type": "bearer", "provider_name": "Ratings Hub"}
     asked, out, _ = bake_interactively(tmp_path, choose)
     assert "token_prefix" in asked
+    replay = json.loads((tmp_path / ".cookiecutter_replay" / f"{TEMPLATE.name}.json").read_text())
+    assert replay["cookiecutter"]["version"] == "0.1.0"
+    assert not [key for key in replay["cookiecutter"] if key.startswith("__settled_")]
 
     replayed, again, _ = bake_interactively(tmp_path, {}, options=("--replay",), output="again")
-
     assert replayed == []
     assert files(again / "airflow-ratings-hub") == files(out / "airflow-ratings-hub")
+
+    # Without a terminal (a script, CI) the replay needs no hook at all.
+    piped = tmp_path / "piped"
+    done = subprocess.run(
+        [str(BIN / "cookiecutter"), "--replay", "--output-dir", str(piped), str(TEMPLATE)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOME": str(tmp_path)},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert files(piped / "airflow-ratings-hub") == files(out / "airflow-ratings-hub")
+
+
+@pytest.mark.parametrize("found", [True, False], ids=["shell-in-its-folder", "pwd-elsewhere"])
+def test_a_relative_config_file_gives_its_answers_as_defaults(cookies, tmp_path, found):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "bakes.yaml").write_text(
+        'default_context:\n  version: "2.0.0"\n  author_name: "Grace Hopper"\n'
+    )
+
+    asked, out, _ = bake_interactively(
+        tmp_path,
+        {},
+        options=("--config-file", "bakes.yaml"),
+        cwd=folder,
+        shell_directory=None if found else tmp_path,
+    )
+
+    assert "version" in asked
+    # Found, the file's answers are asked; not found from the hook, every question is.
+    assert len(asked) == (23 if found else len(QUESTIONS))
+    context = recorded(out / "airflow-movielens")["context"]["cookiecutter"]
+    assert (context["version"], context["author_name"]) == ("2.0.0", "Grace Hopper")
+    non_interactive = cookies.bake(extra_context={"version": "2.0.0", "author_name": "Grace Hopper"})
+    assert_same_bake(out / "airflow-movielens", non_interactive.project_path)
+
+
+def test_a_script_with_an_argument_named_after_cookiecutter_is_not_asked_anything(tmp_path):
+    script = tmp_path / "bake.py"
+    script.write_text(
+        "import sys\n"
+        "from cookiecutter.main import cookiecutter\n"
+        f"cookiecutter({str(TEMPLATE)!r}, no_input=True, output_dir={str(tmp_path / 'interactive')!r})\n"
+    )
+
+    asked, out, transcript = bake_interactively(
+        tmp_path, {}, command=[str(BIN / "python"), str(script), "cookiecutter.yaml"]
+    )
+
+    assert asked == []
+    assert "Not asked" not in transcript
+    assert (out / "airflow-movielens" / "setup.py").is_file()

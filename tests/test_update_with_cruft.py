@@ -121,6 +121,43 @@ def test_plain_cookiecutter_records_what_cruft_create_records(template_repo, tmp
     run(BIN / "cruft", "check", cwd=by_cookiecutter, env=git_env)
 
 
+def test_a_template_cookiecutter_clones_is_recorded_by_its_url_and_commit(template_repo, tmp_path, git_env):
+    output = tmp_path / "remote"
+    output.mkdir()
+    head = run("git", "rev-parse", "HEAD", cwd=template_repo, env=git_env).stdout.strip()
+
+    done = run(BIN / "cookiecutter", "--no-input", "--output-dir", output, f"git+file://{template_repo}", cwd=output, env=git_env)  # fmt: skip
+
+    state = cruft_state(output / "airflow-movielens")
+    assert (state["template"], state["commit"]) == (f"file://{template_repo}", head)
+    # The bake ran from a copy of cookiecutter's clone; nothing in it is a change of the user's.
+    assert "uncommitted changes" not in done.stdout
+
+
+def test_a_template_in_a_folder_of_a_repository_is_recorded_with_its_directory(tmp_path, git_env):
+    # cookiecutter bakes from a copy of the folder alone (the pre_prompt hook); the record names the repository.
+    repository = tmp_path / "templates"
+    shutil.copytree(
+        TEMPLATE,
+        repository / "airflow" / "provider",
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "build", "__pycache__", ".pytest_cache", ".ruff_cache"
+        ),
+    )
+    run("git", "init", "--quiet", "--initial-branch", "main", cwd=repository, env=git_env)
+    commit_all(repository, "Templates", git_env)
+    states = []
+    for tool in ("cookiecutter", "cruft"):
+        output = tmp_path / tool
+        output.mkdir()
+        command = [BIN / "cookiecutter"] if tool == "cookiecutter" else [BIN / "cruft", "create"]
+        run(*command, "--no-input", "--directory", "airflow/provider", "--output-dir", output, repository, cwd=output, env=git_env)  # fmt: skip
+        states.append(cruft_state(output / "airflow-movielens"))
+
+    assert states[0] == states[1]
+    assert (states[0]["template"], states[0]["directory"]) == (str(repository), "airflow/provider")
+
+
 @pytest.mark.parametrize("tool", ["cookiecutter", "cruft"])
 def test_cruft_update_brings_template_changes_and_keeps_user_edits(template_repo, tmp_path, git_env, tool):
     project = bake(tool, template_repo, tmp_path / "projects", git_env)
