@@ -23,7 +23,13 @@ def git(directory: Path, *args: str):
     """Output of a read-only git command in ``directory``, or None if git or the repository is missing."""
     try:
         run = subprocess.run(
-            ["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=60, check=False
+            # No optional locks: `git status` would otherwise write .git/index.lock in the template
+            # while another bake's cookiecutter copies the template folder (its pre_prompt hook).
+            ["git", "--no-optional-locks", "-C", str(directory), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None

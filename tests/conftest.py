@@ -24,6 +24,9 @@ except ImportError:  # Python 3.10
     import tomli as tomllib
 
 TEMPLATE = Path(__file__).resolve().parents[1]
+# Cookiecutter copies the whole template folder on every bake (the pre_prompt hook), and a copy
+# fails if a file in it vanishes meanwhile: a .pyc being written by another worker is one.
+sys.dont_write_bytecode = True
 # pytest-cookies renders the answers before cookiecutter puts the template on sys.path,
 # so the template's local Jinja extensions must be importable from the start.
 sys.path.insert(0, str(TEMPLATE))
