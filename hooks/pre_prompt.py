@@ -149,7 +149,7 @@ def terminal_options():
     return command_options(parent_arguments())
 
 
-def choices(key, raw, preset):
+def choices(raw, preset):
     """A choice question's options with the default first and listed once."""
     first = PRESET_DEFAULT.sub(lambda match: preset_answer(preset, match[1]), raw[0])
     return [first, *(option for option in raw[1:] if option != first)]
@@ -185,7 +185,7 @@ def settle(template, answers, settled, preset):
         elif key in settled:
             result[SETTLED + key] = rewrite(raw[0] if isinstance(raw, list) else raw)
         elif isinstance(raw, list) and not key.startswith("_"):
-            result[key] = rewrite(choices(key, raw, preset))
+            result[key] = rewrite(choices(raw, preset))
         elif key.startswith("_") and isinstance(raw, (dict, list)):
             result[key] = raw
         else:
@@ -209,7 +209,7 @@ def main():
     answers = {"api_preset": preset}
     first = ["auth_type", "date_filter"] + (["pagination"] if preset == "custom" else [])
     for number, key in enumerate(first, start=2):
-        answers[key] = ask(key, choices(key, template[key], preset), prompts, number, given.get(key))
+        answers[key] = ask(key, choices(template[key], preset), prompts, number, given.get(key))
 
     pagination = answers.get("pagination", given.get("pagination", preset_answer(preset, "pagination")))
     asked = set(AUTH_QUESTIONS.get(answers["auth_type"], []))
@@ -217,9 +217,9 @@ def main():
         asked.update(PAGING_QUESTIONS.get(pagination, PAGING), PAGE_LIMITS)
     if answers["date_filter"] != "none":
         asked.update(WINDOW_QUESTIONS)
-    optional = [*NEVER_ASKED, *(key for group in AUTH_QUESTIONS.values() for key in group), *PAGING]
-    settled = [key for key in template if key in [*optional, *WINDOW_QUESTIONS] and key not in asked]
-    settled = [key for key in settled if key not in given]
+    optional = {*NEVER_ASKED, *(key for group in AUTH_QUESTIONS.values() for key in group), *PAGING}
+    optional.update(WINDOW_QUESTIONS)
+    settled = [key for key in template if key in optional and key not in asked and key not in given]
     rewritten = settle(template, answers, settled, preset)
     # Where cookiecutter writes this bake's replay (named after the template folder, which the copy
     # keeps): the post-generation hook gives the settled answers their names there, so a replay works.

@@ -38,6 +38,11 @@ def baked_files(project: Path) -> list[Path]:
     return sorted(path.relative_to(project) for path in project.rglob("*") if path.is_file())
 
 
+def cruft_state(project: Path) -> dict:
+    """The .cruft.json a bake wrote: template, commit and every answer by its name."""
+    return json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+
+
 def assert_baked_files_parse(project: Path) -> None:
     """Every Python, TOML, YAML and INI file of a baked project parses."""
     for path in baked_files(project):

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN, TEMPLATE, baked_files
+from conftest import BIN, TEMPLATE, baked_files, cruft_state
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
 # cookiecutter numbers its prompts [3/20]; the pre_prompt hook numbers its own [1], [2], [3].
@@ -131,10 +131,6 @@ def files(project: Path) -> dict[str, bytes]:
     return {str(path): (project / path).read_bytes() for path in baked_files(project)}
 
 
-def recorded(project: Path) -> dict:
-    return json.loads((project / ".cruft.json").read_text())
-
-
 def assert_same_bake(interactive: Path, non_interactive: Path) -> None:
     """The two bakes are the same project, and .cruft.json records the same answers by name."""
     assert files(interactive) == files(non_interactive)
@@ -181,7 +177,7 @@ def test_a_terminal_bake_asks_only_what_the_first_answers_leave_open(cookies, tm
     non_interactive = cookies.bake(extra_context=choose)
     assert non_interactive.exit_code == 0, non_interactive.exception
     assert_same_bake(out / "airflow-movielens", non_interactive.project_path)
-    context = recorded(out / "airflow-movielens")["context"]["cookiecutter"]
+    context = cruft_state(out / "airflow-movielens")["context"]["cookiecutter"]
     # Settled answers are recorded under their names, so cruft update bakes the same project.
     assert [key for key in context if not key.startswith("_")] == QUESTIONS
     assert not [key for key in context if key.startswith("__settled_")]
@@ -193,7 +189,7 @@ def test_a_terminal_bake_asks_only_what_the_first_answers_leave_open(cookies, tm
 def test_a_template_given_as_a_relative_path_is_recorded_as_the_template_not_its_copy(tmp_path):
     asked, out, _ = bake_interactively(tmp_path, {"date_filter": "none"}, template=".", cwd=TEMPLATE)
 
-    state = recorded(out / "airflow-movielens")
+    state = cruft_state(out / "airflow-movielens")
     assert state["template"] == str(TEMPLATE)
     assert asked[:3] == API[:3]
 
@@ -215,7 +211,7 @@ def test_answers_given_by_name_in_a_terminal_are_the_defaults_and_are_not_settle
     assert asked[0] == "api_preset"
     non_interactive = cookies.bake(extra_context={"api_preset": "json-server", "version": "2.0.0"})
     assert_same_bake(out / "airflow-movielens", non_interactive.project_path)
-    context = recorded(out / "airflow-movielens")["context"]["cookiecutter"]
+    context = cruft_state(out / "airflow-movielens")["context"]["cookiecutter"]
     assert (context["api_preset"], context["version"], context["pagination"]) == (
         "json-server",
         "2.0.0",
@@ -268,7 +264,7 @@ def test_a_relative_config_file_gives_its_answers_as_defaults(cookies, tmp_path,
     assert "version" in asked
     # Found, the file's answers are asked; not found from the hook, every question is.
     assert len(asked) == (23 if found else len(QUESTIONS))
-    context = recorded(out / "airflow-movielens")["context"]["cookiecutter"]
+    context = cruft_state(out / "airflow-movielens")["context"]["cookiecutter"]
     assert (context["version"], context["author_name"]) == ("2.0.0", "Grace Hopper")
     non_interactive = cookies.bake(extra_context={"version": "2.0.0", "author_name": "Grace Hopper"})
     assert_same_bake(out / "airflow-movielens", non_interactive.project_path)

@@ -7,14 +7,13 @@ cookiecutter, cruft and git as a user would, in subprocesses, with no network (a
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, TEMPLATE
+from conftest import BIN, TEMPLATE, cruft_state
 
 README_INTRO = "An [Apache Airflow](https://airflow.apache.org/) 3 provider with:"
 RANKING_DOCSTRING = '"""Rank {{ cookiecutter.__items }} by their {{ cookiecutter.__records }}: pyarrow reads the file, pandas ranks."""'
@@ -84,10 +83,6 @@ def bake(tool: str, template: Path, output: Path, env: dict[str, str]) -> Path:
     else:
         run(BIN / "cruft", "create", "--no-input", "--output-dir", output, template, cwd=output, env=env)
     return output / "airflow-movielens"
-
-
-def cruft_state(project: Path) -> dict:
-    return json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
 
 
 def test_default_bake_records_this_template_and_its_commit(default_project):
