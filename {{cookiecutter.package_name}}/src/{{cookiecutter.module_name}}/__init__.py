@@ -102,8 +102,17 @@ def get_provider_info() -> dict:
                     },
                     "max_in_flight": {
                         "label": "Requests at once",
-                        "schema": {"type": ["integer", "null"], "default": 1, "minimum": 1, "maximum": 32},
-                        "description": "Pages fetched concurrently where the paging allows it, written in order (1 to 32).",
+                        "schema": {
+                            "type": ["string", "null"],
+                            "default": "1",
+                            "pattern": "^ *([1-9]|[12][0-9]|3[0-2]|auto) *$",
+                        },
+                        "description": "1 to 32 pages fetched at once, written in order; auto adapts to the API's rate limits.",
+                    },
+                    "max_requests_per_second": {
+                        "label": "Most requests a second",
+                        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0},
+                        "description": "Never more requests than this in any second, retries included; empty for no limit.",
                     },
                     "max_response_mb": {
                         "label": "Largest response (MiB)",

@@ -37,11 +37,12 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
     :param api: The API description; ``api.API`` unless a test or a subclass says otherwise.
     :param settings: ``connect_timeout``, ``read_timeout``, ``max_retries``, ``backoff_factor``,
         ``backoff_max``, ``retry_deadline``, ``response_timeout``, ``max_in_flight``,
-        ``max_response_mb``, ``max_pages``: each overrides the connection extra of the same name
-        (``client.settings.Settings`` lists them with their defaults). Above 1,
-        ``max_in_flight`` lets paginators that know every page's position after the first
-        (offset or page numbers with a total) fetch the rest concurrently, still yielded in the
-        API's order; raise it only as far as the API's rate limits allow.
+        ``max_requests_per_second``, ``max_response_mb``, ``max_pages``: each overrides the
+        connection extra of the same name (``client.settings.Settings`` lists them with their
+        defaults). Above 1, ``max_in_flight`` lets paginators that know every page's position
+        after the first (offset or page numbers with a total) fetch the rest concurrently, and
+        split windows page their sub-windows side by side, still yielded in the API's order;
+        ``"auto"`` adapts it to the API's rate limits (``client.pacing``).
     """
 
     conn_name_attr = "conn_id"
@@ -97,9 +98,9 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         if bind is not None:  # OAuth 2: tokens are fetched through the transport, masked as issued
             bind(transport.post_form, base_url, conn.extra_dejson, self._learn_secret)
         client = Client(self.api, transport, base_url)
-        if settings.max_in_flight > 1 and client.max_in_flight == 1:
+        if settings.ceiling > 1 and client.max_in_flight == 1:
             self.log.info(
-                "max_in_flight=%d has no effect: %r pages one at a time",
+                "max_in_flight=%s: %r pages one at a time, so only split windows (split=) go side by side",
                 settings.max_in_flight,
                 self.api.paginator,
             )
@@ -149,14 +150,18 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         self.close()
 
     def get_{{ cookiecutter.__records }}(
-        self, start_date: Bound | None = None, end_date: Bound | None = None, batch_size: int | None = None
+        self,
+        start_date: Bound | None = None,
+        end_date: Bound | None = None,
+        batch_size: int | None = None,
+        split: int | str | None = None,
     ) -> Generator[dict[str, Any], None, None]:
         """
         Yield every {{ cookiecutter.__record }} in ``[start_date, end_date)`` in the API's order.
 
         Takes the same arguments as ``get_{{ cookiecutter.__record }}_pages``.
         """
-        pages = self.get_{{ cookiecutter.__record }}_pages(start_date, end_date, batch_size)
+        pages = self.get_{{ cookiecutter.__record }}_pages(start_date, end_date, batch_size, split)
         # Closed however this generator ends, so no request outlives the caller's interest.
         with contextlib.closing(pages):
             for page in pages:
@@ -177,7 +182,11 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
             raise
 
     def get_{{ cookiecutter.__record }}_pages(
-        self, start_date: Bound | None = None, end_date: Bound | None = None, batch_size: int | None = None
+        self,
+        start_date: Bound | None = None,
+        end_date: Bound | None = None,
+        batch_size: int | None = None,
+        split: int | str | None = None,
     ) -> Generator[list[dict[str, Any]], None, None]:
         """
         Yield the {{ cookiecutter.__records }} in ``[start_date, end_date)`` as lists, one per non-empty page, in order.
@@ -190,9 +199,12 @@ class {{ cookiecutter.class_prefix }}Hook(BaseHook):
         :param end_date: End of the window (exclusive), in the same forms; None for no upper bound.
         :param batch_size: Records asked for per request, at most ``api.max_page_size`` (a larger
             one is refused before any request); None for 100, or ``max_page_size`` if smaller.
+        :param split: Cut the window into this many sub-windows, paged side by side up to
+            ``max_in_flight`` at once and yielded in order; ``"auto"`` decides from the first
+            page; None pages it whole. For paging that cannot ask ahead (``client.splitting``).
         """
         with self._credentials_scrubbed():
-            return self._scrubbed(self.get_conn().pages(start_date, end_date, batch_size))
+            return self._scrubbed(self.get_conn().pages(start_date, end_date, batch_size, split))
 
     def _scrubbed(self, pages: Generator[list[Any], None, None]) -> Generator[list[Any], None, None]:
         """``pages``, with every error on the way scrubbed of the credentials; closing it closes them."""

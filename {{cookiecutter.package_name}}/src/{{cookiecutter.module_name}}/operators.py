@@ -9,7 +9,8 @@ from airflow.sdk import BaseOperator, ObjectStoragePath
 
 from {{ cookiecutter.module_name }}.api import API
 from {{ cookiecutter.module_name }}.client.client import checked_batch_size
-from {{ cookiecutter.module_name }}.client.settings import MAX_IN_FLIGHT
+from {{ cookiecutter.module_name }}.client.settings import checked_in_flight
+from {{ cookiecutter.module_name }}.client.splitting import checked_split
 from {{ cookiecutter.module_name }}.client.windows import checked_window, run_window
 from {{ cookiecutter.module_name }}.hooks import {{ cookiecutter.class_prefix }}Hook
 from {{ cookiecutter.module_name }}.storage import atomic_write, write_json_lines
@@ -43,9 +44,14 @@ class {{ cookiecutter.class_prefix }}Fetch{{ cookiecutter.__Records }}Operator(B
     :param conn_id: Airflow connection id of the API.
     :param batch_size: Records asked for per request; defaults to ``api.API.max_page_size``, the
         largest page the API accepts, and a larger one is refused when the DAG is parsed.
-    :param max_in_flight: Requests sent at once; defaults to the connection's
-        ``max_in_flight`` extra, else 1. Above 1, pages are fetched concurrently where the
-        paginator allows it, and still written in the API's order.
+    :param max_in_flight: Requests sent at once, 1 to 32, or ``"auto"`` to adapt to the API's
+        rate limits; defaults to the connection's ``max_in_flight`` extra, else 1. Above 1, pages
+        are fetched concurrently where the paginator allows it (or ``split`` cuts the window),
+        and still written in the API's order.
+    :param split: Cut the window into this many sub-windows (or ``"auto"``: decided from the
+        first page) paged side by side: for paging that walks one page at a time (cursor,
+        Link header, next URL, no total) on an API that returns records oldest first. None
+        (the default) pages the window whole.
     :return: ``{"path": ..., "records": ...}``: where the file is and how many records it holds.
     """
 
@@ -59,25 +65,21 @@ class {{ cookiecutter.class_prefix }}Fetch{{ cookiecutter.__Records }}Operator(B
         window_end: str | None = WINDOW_END,
         conn_id: str = {{ cookiecutter.class_prefix }}Hook.default_conn_name,
         batch_size: int = API.max_page_size,
-        max_in_flight: int | None = None,
+        max_in_flight: int | str | None = None,
+        split: int | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         checked_batch_size(batch_size, API)
-        if max_in_flight is not None and (
-            isinstance(max_in_flight, bool)
-            or not isinstance(max_in_flight, int)
-            or not 1 <= max_in_flight <= MAX_IN_FLIGHT
-        ):
-            raise ValueError(
-                f"max_in_flight: {max_in_flight!r} is not allowed; give a whole number from 1 to {MAX_IN_FLIGHT}."
-            )
+        checked_in_flight(max_in_flight, exact=True)
+        checked_split(split, API)
         self.output_path = output_path
         self.window_start = window_start
         self.window_end = window_end
         self.conn_id = conn_id
         self.batch_size = batch_size
         self.max_in_flight = max_in_flight
+        self.split = split
 
     def execute(self, context: Context) -> dict[str, Any]:
         start, end = checked_window(API.window, self.window_start, self.window_end)
@@ -85,7 +87,7 @@ class {{ cookiecutter.class_prefix }}Fetch{{ cookiecutter.__Records }}Operator(B
         self.log.info("Fetching {{ cookiecutter.__records }} for [%s, %s) into %s", start, end, target)
         hook = {{ cookiecutter.class_prefix }}Hook(self.conn_id, max_in_flight=self.max_in_flight)
         with hook, atomic_write(target) as out:
-            pages = hook.get_{{ cookiecutter.__record }}_pages(start, end, self.batch_size)
+            pages = hook.get_{{ cookiecutter.__record }}_pages(start, end, self.batch_size, self.split)
             # Closed before the hook even if writing fails, so no request outlives the task.
             with contextlib.closing(pages):
                 records = write_json_lines(pages, out)

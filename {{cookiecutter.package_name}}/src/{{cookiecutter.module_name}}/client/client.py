@@ -9,11 +9,13 @@ from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from . import splitting
 from .api import RestApi
 from .body import records_in
 from .errors import APIError
 from .origins import origin, refusal
 from .paginators import Page
+from .splitting import checked_split
 from .transport import Transport
 from .windows import Bound, checked_window
 
@@ -63,19 +65,29 @@ class Client:
         self.name = api.endpoint
         self.body_keys = api.body_keys  # each object on their way is checked for repeated keys
         self.redact = transport.redact
-        self.max_in_flight = transport.settings.max_in_flight if api.paginator.concurrent else 1
+        self.pacer = transport.pacer
+        self.max_in_flight = transport.settings.ceiling if api.paginator.concurrent else 1
         self.max_pages = transport.settings.max_pages
 
     def pages(
-        self, start: Bound | None = None, end: Bound | None = None, batch_size: int | None = None
+        self,
+        start: Bound | None = None,
+        end: Bound | None = None,
+        batch_size: int | None = None,
+        split: int | str | None = None,
     ) -> Generator[list[Any], None, None]:
         """
         Yield the records of ``[start, end)`` as lists, one per non-empty page, in order.
 
-        ``batch_size`` (see ``checked_batch_size``) and the window are checked before any request.
+        ``batch_size`` (see ``checked_batch_size``), ``split`` (see ``splitting``) and the
+        window are checked before any request.
         """
         size = checked_batch_size(batch_size, self.api)
-        return self.api.paginator.pages(self, self.window_params(start, end), size)
+        params = self.window_params(start, end)
+        parts = splitting.parts_for(self, checked_split(split, self.api), start, end)
+        if parts is None or start is None or end is None:
+            return self.api.paginator.pages(self, params, size)
+        return splitting.split_pages(self, start, end, size, parts)
 
     def window_params(self, start: Bound | None, end: Bound | None) -> dict[str, Any]:
         """The query parameters of a window, or an error if the API cannot filter by time."""
@@ -117,14 +129,18 @@ class Client:
         pool = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="page")
         pending: deque[tuple[int, Future[Page]]] = deque()
         remaining = iter(requests)
-        try:
-            for position, params in itertools.islice(remaining, self.max_in_flight):
+
+        def top_up() -> None:
+            # As many asked for ahead as the pacer lets in flight now ("auto" changes it).
+            for position, params in itertools.islice(remaining, max(0, self.pacer.limit - len(pending))):
                 pending.append((position, pool.submit(self.get, params)))
+
+        try:
+            top_up()
             while pending:
                 position, future = pending.popleft()
                 page = future.result()
-                for following, params in itertools.islice(remaining, 1):
-                    pending.append((following, pool.submit(self.get, params)))
+                top_up()
                 yield position, page
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

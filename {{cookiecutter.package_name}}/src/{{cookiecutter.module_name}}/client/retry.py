@@ -10,9 +10,11 @@ from urllib3.exceptions import InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
 from .errors import RetryDeadlineError
+from .quota import quota_in
 
 if TYPE_CHECKING:
     from .deadline import Deadlines
+    from .pacing import Pacer
 
 # Statuses worth asking again for: rate limits and the server's own failures.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -28,13 +30,15 @@ class Logger(Protocol):
 
 class DeadlineRetry(Retry):
     """
-    urllib3's Retry with five additions: ``Retry-After`` waits are capped at
+    urllib3's Retry with six additions: ``Retry-After`` waits are capped at
     ``backoff_max``, an unreadable ``Retry-After`` (such as ``soon``) counts as absent,
+    a rate-limited answer without one waits for its quota's reset (``X-RateLimit-Reset``),
     one request stops retrying once ``deadline`` seconds have gone by since its first
     failure, every retry is logged with its reason and wait, and with ``deadlines`` the
     wait before a retry first raises if the answer before it was cut at its
     ``response_timeout`` (even while urllib3 drained its body) and ends at once on
-    ``Deadlines.abort``.
+    ``Deadlines.abort``. With ``pacer``, every answer is reported to it and each retry
+    waits for its turn (``pacing.Pacer``).
     """
 
     def __init__(
@@ -45,10 +49,12 @@ class DeadlineRetry(Retry):
         redact: Callable[[str], str] = str,
         first_failure: float | None = None,
         deadlines: Deadlines | None = None,
+        pacer: Pacer | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.deadlines = deadlines
+        self.pacer = pacer
         self.deadline = deadline
         self.logger = logger
         self.redact = redact
@@ -65,6 +71,7 @@ class DeadlineRetry(Retry):
         logger: Logger,
         redact: Callable[[str], str],
         deadlines: Deadlines | None = None,
+        pacer: Pacer | None = None,
     ) -> DeadlineRetry:
         """The policy for idempotent GETs of pages: error statuses retried, ``Retry-After`` honoured."""
         return cls(
@@ -75,6 +82,7 @@ class DeadlineRetry(Retry):
             logger=logger,
             redact=redact,
             deadlines=deadlines,
+            pacer=pacer,
             status_forcelist=RETRY_STATUSES,
             allowed_methods=frozenset({"GET"}),
             respect_retry_after_header=True,
@@ -87,6 +95,7 @@ class DeadlineRetry(Retry):
         kwargs.setdefault("redact", self.redact)
         kwargs.setdefault("first_failure", self.first_failure)
         kwargs.setdefault("deadlines", self.deadlines)
+        kwargs.setdefault("pacer", self.pacer)
         retry = super().new(**kwargs)
         assert isinstance(retry, DeadlineRetry)  # noqa: S101 - urllib3 builds it with type(self)
         return retry
@@ -95,18 +104,22 @@ class DeadlineRetry(Retry):
         try:
             retry_after = super().get_retry_after(response)
         except InvalidHeader:
-            return None  # such as "soon": as if absent, so the backoff applies
+            retry_after = None  # such as "soon": as if absent, so the backoff applies
+        if retry_after is None and response is not None and response.status in RETRY_STATUSES:
+            retry_after = quota_in(response.headers).wait()  # an exhausted quota's reset
         return None if retry_after is None else min(retry_after, self.backoff_max)
 
     def sleep(self, response: Any = None) -> None:
         """Wait before the next try as urllib3 would, but raise if the last answer was cut or the caller aborted."""
         if self.deadlines is None:
             super().sleep(response)
-            return
-        wait = None
-        if self.respect_retry_after_header and response:
-            wait = self.get_retry_after(response)
-        self.deadlines.pause(wait or self.get_backoff_time())
+        else:
+            wait = None
+            if self.respect_retry_after_header and response:
+                wait = self.get_retry_after(response)
+            self.deadlines.pause(wait or self.get_backoff_time())
+        if self.pacer is not None:
+            self.pacer.turn()
 
     def increment(
         self,
@@ -121,6 +134,8 @@ class DeadlineRetry(Retry):
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         assert isinstance(retry, DeadlineRetry)  # noqa: S101 - new() keeps the class
         retry.first_failure = first_failure
+        if self.pacer is not None and response is not None and response.status:
+            self.pacer.observe(response.status, response.headers)
         reason = f"HTTP {response.status}" if response is not None and response.status else repr(error)
         wait = (retry.get_retry_after(response) if response is not None else None) or retry.get_backoff_time()
         spent = time.monotonic() - first_failure

@@ -9,6 +9,8 @@ from typing import Any
 
 # More requests at once than this is a mistake, not a speed-up: each one is a thread and a connection.
 MAX_IN_FLIGHT = 32
+# max_in_flight="auto": start at one request and adapt to the API, up to MAX_IN_FLIGHT (``pacing``).
+AUTO = "auto"
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,10 @@ class Settings:
     :param retry_deadline: Seconds one request may spend failing and retrying before it gives up (300).
     :param response_timeout: Seconds one answer may take in all, from connecting to its last byte (300);
         an answer still arriving then fails the request, without a retry.
-    :param max_in_flight: Requests sent at once (1), for paginators that can ask for pages ahead.
+    :param max_in_flight: Requests sent at once (1), for paginators that can ask for pages ahead
+        and for split windows; ``"auto"`` adapts it to the API's rate limits (``pacing.Pacer``).
+    :param max_requests_per_second: The most requests started in any second, retries included
+        (None: no limit of the client's own).
     :param max_response_mb: Largest response body, in MiB once decompressed (256); a larger one fails.
     :param max_pages: Pages one window may take (1,000,000); a total that announces more fails at once.
     :param verify: TLS verification: True, False, or the path of a CA bundle (True).
@@ -37,7 +42,8 @@ class Settings:
     backoff_max: float = 60.0
     retry_deadline: float = 300.0
     response_timeout: float = 300.0
-    max_in_flight: int = 1
+    max_in_flight: int | str = 1
+    max_requests_per_second: float | None = None
     max_response_mb: int = 256
     max_pages: int = 1_000_000
     verify: bool | str = True
@@ -62,11 +68,63 @@ class Settings:
             backoff_max=pick("backoff_max", cls.backoff_max, allow_zero=True),
             retry_deadline=pick("retry_deadline", cls.retry_deadline),
             response_timeout=pick("response_timeout", cls.response_timeout),
-            max_in_flight=pick("max_in_flight", cls.max_in_flight, kind=int, highest=MAX_IN_FLIGHT),
+            max_in_flight=checked_in_flight(_first(arguments, extras, "max_in_flight"), cls.max_in_flight),
+            max_requests_per_second=_optional(
+                "max_requests_per_second", _first(arguments, extras, "max_requests_per_second")
+            ),
             max_response_mb=pick("max_response_mb", cls.max_response_mb, kind=int),
             max_pages=pick("max_pages", cls.max_pages, kind=int),
             verify=checked_verify(extras.get("verify") if verify is None else verify),
         )
+
+    @property
+    def adaptive(self) -> bool:
+        """Whether ``max_in_flight`` is ``"auto"``."""
+        return self.max_in_flight == AUTO
+
+    @property
+    def ceiling(self) -> int:
+        """The most requests ever in flight at once: ``max_in_flight``, or MAX_IN_FLIGHT for ``"auto"``."""
+        return MAX_IN_FLIGHT if isinstance(self.max_in_flight, str) else self.max_in_flight
+
+
+def _first(arguments: dict[str, Any], extras: dict[str, Any], name: str) -> Any:
+    """The hook argument ``name``, else the connection extra; None if neither is set (or left empty)."""
+    value = arguments.get(name)
+    return extras.get(name) if value is None else value
+
+
+def checked_in_flight(value: Any, default: int | str = 1, *, exact: bool = False) -> int | str:
+    """
+    ``max_in_flight``: a whole number from 1 to MAX_IN_FLIGHT, or ``"auto"``; None means
+    ``default``. A connection extra may spell the number as text; ``exact`` (an operator's
+    argument) takes only an int or ``"auto"``.
+    """
+    if value is None:
+        return default
+    if value == AUTO or (not exact and isinstance(value, str) and value.strip().lower() == AUTO):
+        return AUTO
+    try:
+        if exact and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError
+        return int(checked("max_in_flight", value, kind=int, highest=MAX_IN_FLIGHT))
+    except ValueError:
+        raise ValueError(
+            f"max_in_flight: {value!r} is not allowed; give a whole number from 1 to {MAX_IN_FLIGHT}, "
+            f'or "{AUTO}" to adapt to the API\'s rate limits.'
+        ) from None
+
+
+def _optional(name: str, value: Any) -> float | None:
+    """A positive number, or None when not set."""
+    if value is None or value == "":
+        return None
+    try:
+        return float(checked(name, value))
+    except ValueError:
+        raise ValueError(
+            f"{name}: {value!r} is not allowed; give a number above 0, or leave it empty for no limit."
+        ) from None
 
 
 def checked(

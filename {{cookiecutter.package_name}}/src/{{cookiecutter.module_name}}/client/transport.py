@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from .body import decode
 from .deadline import DeadlineAdapter, Deadlines
 from .errors import APIError
 from .origins import origin, refusal
+from .pacing import Pacer
 from .retry import DeadlineRetry, Logger
 from .settings import Settings
 
@@ -78,6 +80,7 @@ class Transport:
         self.home = origin(base_url)
         self.timeout = (settings.connect_timeout, settings.read_timeout)
         self.deadlines = Deadlines(settings.response_timeout, redact)
+        self.pacer = Pacer(settings, logger, redact(base_url))
         self.retry = DeadlineRetry.for_get(
             retries=settings.max_retries,
             backoff_factor=settings.backoff_factor,
@@ -86,6 +89,7 @@ class Transport:
             logger=logger,
             redact=redact,
             deadlines=self.deadlines,
+            pacer=self.pacer,
         )
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -124,6 +128,11 @@ class Transport:
 
     def get(self, url: str, params: Mapping[str, Any] | None = None, paths: tuple[str, ...] = ()) -> Response:
         """GET ``url`` and parse its JSON body (``paths``: see ``decode``), retrying within one budget."""
+        # One place in flight for the request and its retries; each try waits for its turn.
+        with self.pacer.slot():
+            return self._get(url, params, paths)
+
+    def _get(self, url: str, params: Mapping[str, Any] | None, paths: tuple[str, ...]) -> Response:
         session = self.session()
         adapter = session.get_adapter(url)
         assert isinstance(adapter, HTTPAdapter)  # noqa: S101 - mounted by _new_session
@@ -134,13 +143,19 @@ class Transport:
             # urllib3 retries failed requests and error statuses; handing it the budget left
             # after earlier broken bodies keeps one count and one deadline for the whole page.
             adapter.max_retries = retry
+            self.pacer.turn()
+            sent = time.monotonic()
             try:
                 response = session.get(url, params=params, timeout=self.timeout, stream=True)
             except requests.exceptions.RequestException as error:
                 raise APIError(
                     f"GET {self.redact(url)} failed after retries: {self.redact(str(error))}"
                 ) from None
+            tries = len(retry.history)
             retry = response.raw.retries or retry
+            # The time to the headers says how busy the API is, unless retries' waits are in it.
+            latency = time.monotonic() - sent if len(retry.history) == tries else None
+            self.pacer.observe(response.status_code, response.headers, latency)
             if response.status_code == 401 and not renewed and self._renewable(response):
                 renewed = True  # an expired or revoked token: once with a fresh one
                 continue
@@ -295,6 +310,7 @@ class Transport:
     def abort(self) -> None:
         """Cut every request in flight (their threads raise at once) and refuse new ones."""
         self.deadlines.abort()
+        self.pacer.abort()
 
     def close(self) -> None:
         """Close every session; the next GET opens a new one."""

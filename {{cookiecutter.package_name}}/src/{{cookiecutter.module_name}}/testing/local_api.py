@@ -8,9 +8,9 @@ item. It needs only the standard library::
 
     python -m <package>.testing.local_api --port 5000
 
-Tests can make it misbehave on purpose: cap the page size, add latency, or queue
-faults (error statuses, ``Retry-After``, slow, truncated or replaced bodies,
-dropped connections) that the next requests will meet.
+Tests can make it misbehave on purpose: cap the page size, add latency, limit the rate
+(``ratelimit``), or queue faults (error statuses, ``Retry-After``, slow, truncated or
+replaced bodies, dropped connections) that the next requests will meet.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from ..api import API
 from ..client import RestApi, auth, paginators
 from . import tokens
+from .ratelimit import RateLimit, TokenBucket
 from .records import Fault, Records, count_param, cursor_for, cursor_position, epoch, generate_records, nested
 
 __all__ = ["Fault", "LocalAPI", "Records", "epoch", "generate_records", "nested"]
@@ -56,6 +57,7 @@ class LocalAPI:
     :param latency: Seconds added to every response.
     :param token_lifetime: ``expires_in`` of the access tokens it issues (OAuth 2), in seconds.
     :param scope: The scope a token request must ask for (OAuth 2); None accepts any.
+    :param rate_limit: Answer 429 beyond this many requests a second (``ratelimit.RateLimit``).
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class LocalAPI:
         latency: float = 0.0,
         token_lifetime: float = 3600,
         scope: str | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.records = records if records is not None else generate_records()
         self.api = api
@@ -81,6 +84,8 @@ class LocalAPI:
         self.faults: deque[Fault] = deque()
         self.token_lifetime = token_lifetime
         self.scope = scope
+        self.bucket = None if rate_limit is None else TokenBucket(rate_limit)
+        self.throttled = 0  # requests answered 429 by the rate limit
         # OAuth 2: each access token issued, with the monotonic time it expires at.
         self.tokens: dict[str, float] = {}
         self.token_requests: list[dict[str, str]] = []
@@ -103,14 +108,11 @@ class LocalAPI:
         return f"http://127.0.0.1:{self.port}"
 
     def add_faults(self, *faults: Fault) -> None:
-        """Queue faults; each request takes the next one until none are left."""
-        self.faults.extend(faults)
+        self.faults.extend(faults)  # each request takes the next one until none are left
 
     def start(self) -> LocalAPI:
         # A short poll interval makes stop() quick: tests start and stop a server each.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.01,), name="local-api", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
         self._thread.start()
         return self
 
@@ -138,11 +140,7 @@ class LocalAPI:
     @property
     def token_path(self) -> str | None:
         """Where the token endpoint is, for an API with OAuth 2 client credentials; else None."""
-        scheme = self.api.auth
-        if not isinstance(scheme, auth.OAuth2ClientCredentials):
-            return None
-        url = scheme.token_url
-        return urlsplit(url).path if "://" in url else self.api.base_path + url
+        return tokens.endpoint_path(self.api)
 
     def issue_token(self, form: dict[str, str], headers: Any) -> tuple[int, dict[str, str], bytes]:
         """Status, headers and body for a token request (RFC 6749 section 4.4)."""
@@ -319,10 +317,15 @@ class _Handler(BaseHTTPRequestHandler):
         except IndexError:
             fault = Fault()
         time.sleep(api.latency + fault.delay)
-        if fault.reset:
+        allowed, limits = (True, {}) if api.bucket is None else api.bucket.take()
+        if fault.reset and allowed:
             self._reset()
             return
-        if fault.status is not None:
+        if not allowed:
+            with api._in_flight_lock:
+                api.throttled += 1
+            status, headers, body = _error(429, "too many requests; the rate-limit headers say when to retry")
+        elif fault.status is not None:
             status, headers, body = _error(fault.status, "fault injected by the test")
             if fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
@@ -330,7 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, body = 200, {"Content-Type": "application/json"}, fault.body
         else:
             status, headers, body = api.answer(parts.path, params, self.headers)
-        headers.update(fault.headers)
+        headers.update({**limits, **fault.headers})
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -373,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-day", type=int, default=1000, help="records per day")
     parser.add_argument("--max-page-size", type=int, default=None, help="cap on records per page")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
+    parser.add_argument("--rate-limit", type=float, default=None, help="requests a second, 429 beyond")
     args = parser.parse_args(argv)
     records = generate_records(args.start, days=args.days, per_day=args.per_day)
     api = LocalAPI(
@@ -382,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         max_page_size=args.max_page_size,
         latency=args.latency,
+        rate_limit=RateLimit(args.rate_limit, max(1, round(args.rate_limit))) if args.rate_limit else None,
     )
     print(f"Serving {len(records)} records at {api.url}{api.endpoint} (Ctrl-C to stop)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

@@ -13,7 +13,9 @@ import json
 import secrets
 import time
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
+
+from ..client import RestApi, auth
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -65,3 +67,12 @@ def _basic_credentials(header: str) -> tuple[str | None, str | None]:
         return None, None
     client_id, _, secret = decoded.partition(":")
     return unquote_plus(client_id), unquote_plus(secret)
+
+
+def endpoint_path(api: RestApi) -> str | None:
+    """The path of the token endpoint of an API with OAuth 2 client credentials; else None."""
+    scheme = api.auth
+    if not isinstance(scheme, auth.OAuth2ClientCredentials):
+        return None
+    url = scheme.token_url
+    return urlsplit(url).path if "://" in url else api.base_path + url
