@@ -150,10 +150,10 @@ def pip_uninstall(name: str) -> None:
     )
 
 
-def run_baked_suite(project: Path) -> subprocess.CompletedProcess:
+def run_baked_suite(project: Path, *options: str) -> subprocess.CompletedProcess:
     """Run a baked project's own tests with the bake interpreter, as `pytest` in its folder would."""
     return subprocess.run(
-        [bake_python(), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [bake_python(), "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
         cwd=project,
         env=clean_env(),
         capture_output=True,
