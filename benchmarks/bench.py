@@ -1,7 +1,7 @@
 """
 Benchmark the default baked provider: fetch speed and memory against simple clients and dlt, ranking against pandas and DuckDB.
 
-    python3 dev.py bench [--quick] [--records N] [--repeat R] [--output FILE] ...
+    python3 dev.py bench [--quick] [--only GROUP] [--records N] [--repeat R] [--output FILE] ...
 
 Bakes the default answers into build/bench, installs that project (not editable) into the
 interpreter running this script, serves generated ratings with the project's local API in a
@@ -46,6 +46,12 @@ LOGIN, PASSWORD = "airflow", "bench-secret"
 # The dlt rows: its REST client as a user writes it, and its declarative source in a pipeline.
 DLT_CLIENT_LABEL = "dlt RESTClient, 1 in flight (paginate, json.dumps lines)"
 DLT_PIPELINE_LABEL = "dlt rest_api pipeline to DuckDB, 1 in flight"
+DLT_CURSOR_LABEL = "dlt RESTClient, 1 in flight (cursor paginator, json.dumps lines)"
+# Airflow's own HttpOperator, with the connection the environment names AIRFLOW_CONN_BENCH_HTTP.
+HTTP_OPERATOR_LABEL = "HttpOperator, 1 in flight (pagination_function, every response held, json.dumps lines)"
+HTTP_CONN_ID = "bench_http"
+# The groups of rows, in the report's order; --only picks some.
+GROUPS = ("fetch", "concurrency", "rate-limit", "sequential-paging", "ranking", "developer-loop")
 SCENARIO_TIMEOUT = 3600  # seconds; the pandas baseline on 10 million ratings takes minutes
 
 DEFAULTS = {
@@ -55,6 +61,12 @@ DEFAULTS = {
     "latency_records": 20_000,
     "latency": 0.050,
     "latency_page_size": 100,
+    "rate_limit": 20.0,
+    "rate_limit_burst": 20,
+    "rate_limit_headers": "draft",
+    "rate_limit_records": 20_000,
+    "sequential_records": 20_000,
+    "split": 8,
     "ranking_records": 10_000_000,
     "repeat": 5,
     "min_ratings": 2,
@@ -65,6 +77,8 @@ QUICK = {
     "page_size": 100,
     "memory_records": 500,
     "latency_records": 500,
+    "rate_limit_records": 500,
+    "sequential_records": 500,
     "ranking_records": 20_000,
     "repeat": 1,
 }
@@ -100,6 +114,32 @@ def seconds_from_zero(raw: str) -> float:
     return value
 
 
+def requests_per_second(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(
+            f"{raw!r} is not allowed; give requests a second from 0 (no limit) up to 10000, e.g. 20"
+        )
+    return value
+
+
+def split_count(raw: str) -> int | str:
+    if raw == "auto":
+        return raw
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 2 <= value <= 256:
+        raise argparse.ArgumentTypeError(
+            f"{raw!r} is not allowed; give a whole number from 2 to 256, or auto"
+        )
+    return value
+
+
 def parse_options(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python3 dev.py bench", description=__doc__.split("\n\n")[0].strip()
@@ -120,10 +160,47 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
     add(
         "--latency", type=seconds_from_zero, help="server latency per request in the concurrency rows (0.050)"
     )
-    add("--latency-page-size", type=whole_number(1), help="records per request in the concurrency rows (100)")
+    add(
+        "--latency-page-size",
+        type=whole_number(1),
+        help="records per request in the concurrency, rate limit and sequential paging rows (100)",
+    )
+    add(
+        "--rate-limit",
+        type=requests_per_second,
+        help="requests a second the rate limit rows' API answers, 429 beyond; 0 for no limit (default 20)",
+    )
+    add(
+        "--rate-limit-burst",
+        type=whole_number(1),
+        help="requests the rate limit rows' API answers back to back after a quiet spell (default 20)",
+    )
+    add(
+        "--rate-limit-headers",
+        choices=("draft", "github"),
+        help="how that API describes its limit: draft (RateLimit-* and Retry-After) or github (X-RateLimit-*)",
+    )
+    add("--rate-limit-records", type=whole_number(1), help="ratings fetched in the rate limit rows (20,000)")
+    add(
+        "--sequential-records",
+        type=whole_number(1),
+        help="ratings fetched in the sequential paging rows, from a cursor API (20,000)",
+    )
+    add(
+        "--split",
+        type=split_count,
+        help="sub-windows of the split row in sequential paging: 2 to 256 or auto (8)",
+    )
     add("--ranking-records", type=whole_number(1), help="ratings in the ranking file (default 10,000,000)")
     add("--repeat", type=whole_number(1), help="runs per scenario; the table shows medians (default 5)")
     add("--quick", action="store_true", help="tiny sizes and one run each: a smoke test, not a measurement")
+    add(
+        "--only",
+        action="append",
+        choices=GROUPS,
+        metavar="GROUP",
+        help=f"run only this group of rows (repeat for more): {', '.join(GROUPS)}; default all",
+    )
     add("--output", type=Path, help="also write the report (markdown) to this file")
     add(
         "--work-dir",
@@ -220,7 +297,15 @@ def machine() -> list[str]:
                 break
     versions = ", ".join(
         f"{name} {version(name)}"
-        for name in ("apache-airflow", "pandas", "requests", "duckdb", "dlt", PACKAGE)
+        for name in (
+            "apache-airflow",
+            "apache-airflow-providers-http",
+            "pandas",
+            "requests",
+            "duckdb",
+            "dlt",
+            PACKAGE,
+        )
     )
     commit = subprocess.run(
         ["git", "-C", str(TEMPLATE), "describe", "--always", "--dirty"], capture_output=True, text=True
@@ -259,6 +344,8 @@ def scenario_env(data: Path, port: int | None = None) -> dict[str, str]:
             "password": PASSWORD,
         }
         env["AIRFLOW_CONN_MOVIELENS_DEFAULT"] = json.dumps(connection)
+        # The same API as a plain HTTP connection, for Airflow's HttpOperator.
+        env[f"AIRFLOW_CONN_{HTTP_CONN_ID.upper()}"] = json.dumps({**connection, "conn_type": "http"})
     return env
 
 
@@ -287,30 +374,88 @@ def run_script(script: str, params: dict[str, Any], env: dict[str, str], data: P
 
 
 def run_rounds(scenarios: list[Scenario], repeat: int, data: Path) -> None:
-    """Run each scenario ``repeat`` times, round-robin, so a change in machine load hits all alike."""
+    """
+    Run each scenario ``repeat`` times, round-robin, so a change in machine load hits all alike.
+
+    For a scenario with a ``server``, the local API's counts before and after each run give
+    the requests it sent and how many the rate limit answered 429, and its timed span the
+    requests received while the clock ran.
+    """
     for round_number in range(1, repeat + 1):
         for scenario in scenarios:
             if scenario.error is not None:
                 continue
+            before = scenario.server.stats() if scenario.server is not None else None
             try:
                 result = run_script(scenario.script, scenario.params, scenario.env, data)
             except BenchError as error:
                 scenario.error = str(error)
+                if before is not None:
+                    after = scenario.server.stats()
+                    sent = after["requests"] - before["requests"]
+                    if sent:
+                        scenario.error += (
+                            f"\n(the local API answered {after['throttled'] - before['throttled']:,} of the "
+                            f"{sent:,} requests of this run with 429)"
+                        )
                 print(
                     f"  {scenario.group}: {scenario.label}: FAILED\n{textwrap.indent(scenario.error, '    ')}",
                     flush=True,
                 )
                 continue
+            requests = ""
+            if before is not None:
+                after = scenario.server.stats(result.get("monotonic_span"))
+                result["requests"] = after["requests"] - before["requests"]
+                result["throttled"] = after["throttled"] - before["throttled"]
+                result["timed_requests"] = after["between"]
+                requests = f", {result['requests']:,} requests, {result['throttled']:,} answered 429"
             scenario.results.append(result)
             print(
                 f"  {scenario.group} {round_number}/{repeat}: {scenario.label}: "
-                f"{result['seconds']:.3f} s, {result['peak_rss_kib'] / 1024:.0f} MiB",
+                f"{result['seconds']:.3f} s, {result['peak_rss_kib'] / 1024:.0f} MiB{requests}",
                 flush=True,
             )
 
 
+class LocalApiProcess:
+    """A running serve.py: where it listens, the days its data covers, and its request counts."""
+
+    def __init__(self, process: subprocess.Popen, announcement: dict[str, Any]) -> None:
+        self.process = process
+        self.port: int = announcement["port"]
+        self.first_day = dt.date.fromisoformat(announcement["first_day"])
+        self.days: int = announcement["days"]
+
+    def stats(self, span: list[float] | None = None) -> dict[str, Any]:
+        """
+        The requests received so far and how many were answered 429; with a span of
+        ``time.monotonic()`` seconds, also how many arrived within it (``between``).
+        """
+        command = "stats" if span is None else f"stats {span[0]!r} {span[1]!r}"
+        try:
+            self.process.stdin.write(command + "\n")
+            self.process.stdin.flush()
+        except OSError:
+            pass  # it has exited; the empty answer below says so
+        answer = self.process.stdout.readline()
+        if not answer:
+            raise BenchError(f"the local API (pid {self.process.pid}) stopped while the benchmark ran")
+        stats = json.loads(answer)
+        if "error" in stats:
+            raise BenchError(f"the local API did not understand {command!r}: {stats['error']}")
+        return stats
+
+
 @contextlib.contextmanager
-def local_api(records: int, per_day: int, latency: float, data: Path) -> Iterator[dict[str, Any]]:
+def local_api(
+    records: int,
+    per_day: int,
+    latency: float,
+    data: Path,
+    api: str = "offset",
+    rate_limit: dict[str, Any] | None = None,
+) -> Iterator[LocalApiProcess]:
     """The baked local API with generated ratings, in its own process, stopped however we leave."""
     settings = {
         "records": records,
@@ -318,6 +463,8 @@ def local_api(records: int, per_day: int, latency: float, data: Path) -> Iterato
         "latency": latency,
         "login": LOGIN,
         "password": PASSWORD,
+        "api": api,
+        "rate_limit": rate_limit,
     }
     server = subprocess.Popen(
         [sys.executable, str(SERVER), json.dumps(settings)],
@@ -331,27 +478,43 @@ def local_api(records: int, per_day: int, latency: float, data: Path) -> Iterato
         announcement = server.stdout.readline()
         if not announcement:
             raise BenchError(f"the local API did not start (exit code {server.wait()}); see its error above")
-        api = json.loads(announcement)
+        served = LocalApiProcess(server, json.loads(announcement))
+        limit = (
+            f", at most {rate_limit['rate']:g} requests/s (burst {rate_limit['burst']}, "
+            f"{rate_limit['headers']} headers)"
+            if rate_limit
+            else ""
+        )
         print(
-            f"  local API with {records:,} ratings, latency {latency * 1000:.0f} ms, "
-            f"at http://127.0.0.1:{api['port']} (pid {server.pid})",
+            f"  local API with {records:,} ratings, {api} paging, latency {latency * 1000:.0f} ms{limit}, "
+            f"at http://127.0.0.1:{served.port} (pid {server.pid})",
             flush=True,
         )
-        yield api
+        yield served
     finally:
-        server.stdin.close()  # the server's signal to stop
+        with contextlib.suppress(OSError):
+            server.stdin.close()  # the server's signal to stop
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        last = (server.stdout.read().strip().splitlines() or [""])[-1]
         server.stdout.close()
+        if rate_limit and last.startswith("{") and '"final"' in last:
+            final = json.loads(last)
+            print(
+                f"  local API stopped: {final['requests']:,} requests, {final['throttled']:,} answered 429",
+                flush=True,
+            )
 
 
-def window(api: dict[str, Any], days: int) -> dict[str, str]:
-    """The API's date parameters for the first ``days`` days of its data."""
-    first = dt.date.fromisoformat(api["first_day"])
-    return {"start_date": first.isoformat(), "end_date": (first + dt.timedelta(days=days)).isoformat()}
+def window(api: LocalApiProcess, days: int, datetimes: bool = False) -> dict[str, str]:
+    """The API's window parameters for the first ``days`` days of its data: dates, or ISO 8601 datetimes in UTC."""
+    bounds = (api.first_day, api.first_day + dt.timedelta(days=days))
+    if datetimes:
+        return {"start_date": f"{bounds[0]}T00:00:00+00:00", "end_date": f"{bounds[1]}T00:00:00+00:00"}
+    return {"start_date": bounds[0].isoformat(), "end_date": bounds[1].isoformat()}
 
 
 def same_records(
@@ -384,10 +547,10 @@ def fetch_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scenario],
     """Bytes-only ceiling, plain loop and operator over one large window, and the operator's memory on a small one."""
     print(f"Fetch: {options.records:,} ratings in pages of {options.page_size}", flush=True)
     with local_api(options.records, options.memory_records, 0.0, data) as api:
-        env = scenario_env(data, api["port"])
-        url = f"http://127.0.0.1:{api['port']}/ratings"
+        env = scenario_env(data, api.port)
+        url = f"http://127.0.0.1:{api.port}/ratings"
         client = {"url": url, "login": LOGIN, "password": PASSWORD, "page_size": options.page_size}
-        full, small = window(api, api["days"]), window(api, 1)
+        full, small = window(api, api.days), window(api, 1)
         outputs = {
             "loop": data / "loop.json",
             **{key: data / f"{key}.jsonl" for key in ("op1", "op8", "dlt", "small")},
@@ -464,9 +627,9 @@ def concurrency_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scen
     print(f"Concurrency: {options.latency_records:,} ratings, {scenario}", flush=True)
     # One page a day, so each scenario's untimed warm-up (the first day) is a single request.
     with local_api(options.latency_records, page_size, options.latency, data) as api:
-        env = scenario_env(data, api["port"])
-        span = window(api, api["days"])
-        url = f"http://127.0.0.1:{api['port']}/ratings"
+        env = scenario_env(data, api.port)
+        span = window(api, api.days)
+        url = f"http://127.0.0.1:{api.port}/ratings"
         client = {"url": url, "login": LOGIN, "password": PASSWORD, "page_size": page_size, "window": span}
         outputs = {key: data / f"{key}.jsonl" for key in ("seq", "par", "dlt-seq")}
         outputs["dlt-pipeline"] = data / "dlt-pipeline.duckdb"
@@ -530,6 +693,183 @@ def concurrency_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scen
                 f"it loaded {loaded['records']:,}, {loaded['differing']:,} of them or ours unmatched",
             )
         )
+    return rows, checks
+
+
+def rate_limit_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scenario], list[Check]]:
+    """The operator with max_in_flight "auto" and 8, dlt's RESTClient and the HttpOperator, against a rate-limited API."""
+    page_size, records = options.latency_page_size, options.rate_limit_records
+    limit = options.rate_limit or None  # 0: no limit
+    rate_limit = (
+        {"rate": limit, "burst": options.rate_limit_burst, "headers": options.rate_limit_headers}
+        if limit
+        else None
+    )
+    limited = f"limit {limit:g} requests/s (burst {options.rate_limit_burst})" if limit else "no limit"
+    scenario = f"{limited}, {options.latency * 1000:.0f} ms latency, pages of {page_size}"
+    print(f"Rate limit: {records:,} ratings, {scenario}", flush=True)
+    # One page a day, so each scenario's untimed warm-up (the first day) is a single request.
+    with local_api(records, page_size, options.latency, data, rate_limit=rate_limit) as api:
+        env = scenario_env(data, api.port)
+        span = window(api, api.days)
+        url = f"http://127.0.0.1:{api.port}/ratings"
+        outputs = {key: data / f"{key}.jsonl" for key in ("rl-auto", "rl-8", "rl-dlt", "rl-http")}
+
+        def operator(key: str, in_flight: int | str) -> dict[str, Any]:
+            return {
+                "window": span,
+                "page_size": page_size,
+                "max_in_flight": in_flight,
+                "output": str(outputs[key]),
+            }
+
+        rows = [
+            Scenario(
+                "rl-auto",
+                "rate limit",
+                f"operator, auto in flight, {scenario}",
+                records,
+                "fetch-operator",
+                operator("rl-auto", "auto"),
+                env,
+            ),
+            Scenario(
+                "rl-8",
+                "rate limit",
+                f"operator, 8 in flight, {scenario}",
+                records,
+                "fetch-operator",
+                operator("rl-8", 8),
+                env,
+                reference="rl-auto",
+            ),
+            Scenario(
+                "rl-dlt",
+                "rate limit",
+                f"{DLT_CLIENT_LABEL}, {scenario}",
+                records,
+                "fetch-dlt-client",
+                {
+                    "url": url,
+                    "login": LOGIN,
+                    "password": PASSWORD,
+                    "page_size": page_size,
+                    "window": span,
+                    "output": str(outputs["rl-dlt"]),
+                },
+                env,
+                reference="rl-auto",
+            ),
+            Scenario(
+                "rl-http",
+                "rate limit",
+                f"{HTTP_OPERATOR_LABEL}, {scenario}",
+                records,
+                "fetch-http-operator",
+                {
+                    "conn_id": HTTP_CONN_ID,
+                    "endpoint": "/ratings",
+                    "window": span,
+                    "page_size": page_size,
+                    "paging": "offset",
+                    "output": str(outputs["rl-http"]),
+                    "retry": True,
+                },
+                env,
+                reference="rl-auto",
+            ),
+        ]
+        for row in rows:
+            row.server, row.rate_limit = api, limit
+        run_rounds(rows, options.repeat, data)
+    checks = same_records(
+        "rate limit outputs agree", records, {row: (outputs[row.key], "jsonl") for row in rows}, data
+    )
+    return rows, checks
+
+
+def sequential_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scenario], list[Check]]:
+    """Cursor paging, one window: the hook unsplit and split, dlt's cursor paginator and the HttpOperator."""
+    page_size, records, split = options.latency_page_size, options.sequential_records, options.split
+    scenario = f"cursor API, {options.latency * 1000:.0f} ms latency, pages of {page_size}"
+    print(f"Sequential paging: {records:,} ratings in one window, {scenario}", flush=True)
+    with local_api(records, page_size, options.latency, data, api="cursor") as api:
+        env = scenario_env(data, api.port)
+        span = window(api, api.days, datetimes=True)
+        url = f"http://127.0.0.1:{api.port}/ratings"
+        outputs = {key: data / f"{key}.jsonl" for key in ("cur-1", "cur-split", "cur-dlt", "cur-http")}
+
+        def hook(key: str, in_flight: int, parts: int | str | None) -> dict[str, Any]:
+            return {
+                "api": "cursor",
+                "window": span,
+                "page_size": page_size,
+                "max_in_flight": in_flight,
+                "split": parts,
+                "output": str(outputs[key]),
+            }
+
+        rows = [
+            Scenario(
+                "cur-1",
+                "sequential paging",
+                f"ours unsplit, 1 in flight (hook, JSON Lines), {scenario}",
+                records,
+                "fetch-hook-pages",
+                hook("cur-1", 1, None),
+                env,
+            ),
+            Scenario(
+                "cur-split",
+                "sequential paging",
+                f"ours split {split}, 8 in flight (hook, JSON Lines), {scenario}",
+                records,
+                "fetch-hook-pages",
+                hook("cur-split", 8, split),
+                env,
+                reference="cur-1",
+            ),
+            Scenario(
+                "cur-dlt",
+                "sequential paging",
+                f"{DLT_CURSOR_LABEL}, {scenario}",
+                records,
+                "fetch-dlt-client",
+                {
+                    "url": url,
+                    "login": LOGIN,
+                    "password": PASSWORD,
+                    "page_size": page_size,
+                    "window": span,
+                    "output": str(outputs["cur-dlt"]),
+                    "paging": "cursor",
+                },
+                env,
+                reference="cur-1",
+            ),
+            Scenario(
+                "cur-http",
+                "sequential paging",
+                f"{HTTP_OPERATOR_LABEL}, {scenario}",
+                records,
+                "fetch-http-operator",
+                {
+                    "conn_id": HTTP_CONN_ID,
+                    "endpoint": "/ratings",
+                    "window": span,
+                    "page_size": page_size,
+                    "paging": "cursor",
+                    "output": str(outputs["cur-http"]),
+                    "retry": False,
+                },
+                env,
+                reference="cur-1",
+            ),
+        ]
+        run_rounds(rows, options.repeat, data)
+    checks = same_records(
+        "sequential paging outputs agree", records, {row: (outputs[row.key], "jsonl") for row in rows}, data
+    )
     return rows, checks
 
 
@@ -640,13 +980,19 @@ def main(argv: list[str]) -> int:
         project = bake_and_install(work_dir)
         about = machine()
         data.mkdir()
-        for measure in (fetch_rows, concurrency_rows, ranking_rows):
-            new_rows, new_checks = measure(options, data)
-            rows += new_rows
-            checks += new_checks
-        new_rows, new_checks = developer_rows(options, data, project)
-        rows += new_rows
-        checks += new_checks
+        measures = {
+            "fetch": fetch_rows,
+            "concurrency": concurrency_rows,
+            "rate-limit": rate_limit_rows,
+            "sequential-paging": sequential_rows,
+            "ranking": ranking_rows,
+            "developer-loop": lambda options, data: developer_rows(options, data, project),
+        }
+        for group in GROUPS:
+            if options.only is None or group in options.only:
+                new_rows, new_checks = measures[group](options, data)
+                rows += new_rows
+                checks += new_checks
     except BenchError as error:
         print(f"Benchmark stopped: {error}", file=sys.stderr)
         return 1

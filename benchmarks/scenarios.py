@@ -7,7 +7,8 @@ A scenario times only its own work (interpreter start-up and imports excluded) a
 ``{"seconds", "records", "peak_rss_kib", "rss_at_start_kib", ...}`` to RESULT.json. Peak RSS is
 the process's high-water mark (``ru_maxrss``, KiB on Linux), imports included, so each scenario
 imports only what it uses, inside its function; ``rss_at_start_kib`` is the resident memory when
-the clock started, to tell the imports' share from the work's.
+the clock started, to tell the imports' share from the work's, and ``monotonic_span`` the timed
+span in ``time.monotonic()`` seconds, the clock the local API stamps each request with.
 
 The checks at the end (record digests, the dlt pipeline's table, ranking comparison) and the ratings-file generator also
 run here, each in a process of its own, so nothing they hold counts against a measured scenario.
@@ -30,16 +31,21 @@ from typing import Any
 
 # The record keys of the default bake, and the ranking's columns.
 USER, ITEM, SCORE, TIMESTAMP = "userId", "movieId", "rating", "timestamp"
+# The cursor API's parameters and keys (apis.py), as the dlt and HttpOperator rows write them.
+CURSOR_PARAM, NEXT_CURSOR_KEY = "cursor", "next_cursor"
 # Resident memory when the timed work began, imports done; set by start_clock().
 rss_at_start_kib: int | None = None
+# time.monotonic() when the timed work began, the clock the local API stamps requests with.
+monotonic_at_start: float | None = None
 
 
 def start_clock() -> float:
     """Note the resident memory the timed work starts from, and start timing it."""
-    global rss_at_start_kib
+    global rss_at_start_kib, monotonic_at_start
     with contextlib.suppress(OSError, StopIteration):  # Linux only
         status = Path("/proc/self/status").read_text().splitlines()
         rss_at_start_kib = int(next(line for line in status if line.startswith("VmRSS:")).split()[1])
+    monotonic_at_start = time.monotonic()
     return time.perf_counter()
 
 
@@ -92,7 +98,9 @@ def fetch_plain_loop(
     return {"seconds": seconds, "records": len(ratings)}
 
 
-def fetch_operator(window: dict[str, str], page_size: int, max_in_flight: int, output: str) -> dict[str, Any]:
+def fetch_operator(
+    window: dict[str, str], page_size: int, max_in_flight: int | str, output: str
+) -> dict[str, Any]:
     """The baked fetch operator, executed directly; its connection comes from the environment."""
     from airflow_movielens.operators import MovielensFetchRatingsOperator
 
@@ -124,37 +132,164 @@ def fetch_operator(window: dict[str, str], page_size: int, max_in_flight: int, o
 
 
 def fetch_dlt_client(
-    url: str, login: str, password: str, window: dict[str, str], page_size: int, output: str
+    url: str,
+    login: str,
+    password: str,
+    window: dict[str, str],
+    page_size: int,
+    output: str,
+    paging: str = "offset",
 ) -> dict[str, Any]:
     """
     dlt's RESTClient paging the same API, each record written as a JSON line.
 
-    ``paginate`` with an OffsetPaginator reading ``total`` and the records under ``result``,
-    and one ``json.dumps(record)`` line per record: what a user of the client would write.
+    ``paginate`` with the records under ``result`` and one ``json.dumps(record)`` line per
+    record: what a user of the client would write. ``paging`` ``offset``: an OffsetPaginator
+    reading ``total``; ``cursor``: a JSONResponseCursorPaginator following ``next_cursor``.
     """
     from dlt.sources.helpers.rest_client import RESTClient
     from dlt.sources.helpers.rest_client.auth import HttpBasicAuth
-    from dlt.sources.helpers.rest_client.paginators import OffsetPaginator
+    from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator, OffsetPaginator
 
     base_url, path = url.rsplit("/", 1)
     client = RESTClient(base_url, auth=HttpBasicAuth(login, password))
+    if paging == "cursor":
+        params = {**window, "limit": page_size}
+        paginator: Any = JSONResponseCursorPaginator(cursor_path=NEXT_CURSOR_KEY, cursor_param=CURSOR_PARAM)
+        first_page = params
+    else:
+        params = window
+        paginator = OffsetPaginator(limit=page_size, total_path="total")
+        first_page = {**window, "offset": 0, "limit": page_size}
     # Untimed: one page, so connecting and first-use setup are not counted.
-    client.get(path, params={**window, "offset": 0, "limit": page_size}).raise_for_status()
+    client.get(path, params=first_page).raise_for_status()
     records = 0
     started = start_clock()
     with open(output, "w", encoding="utf-8") as out:
-        pages = client.paginate(
-            path,
-            params=window,
-            paginator=OffsetPaginator(limit=page_size, total_path="total"),
-            data_selector="result",
-        )
+        pages = client.paginate(path, params=params, paginator=paginator, data_selector="result")
         for page in pages:
             for record in page:
                 out.write(json.dumps(record) + "\n")
             records += len(page)
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "records": records}
+
+
+def fetch_hook_pages(
+    api: str, window: dict[str, str], page_size: int, max_in_flight: int | str, split: Any, output: str
+) -> dict[str, Any]:
+    """
+    The baked hook on another API description (apis.py), its pages written as the fetch operator writes them.
+
+    The operator reads only the bake's own ``api.API``, so for the cursor API this is its
+    ``execute`` with the hook built on ``api=``: ``get_rating_pages`` (with ``split``
+    unless None) into ``write_json_lines`` inside ``atomic_write``, the hook and the pages
+    closed however it ends. The connection comes from the environment, as the operator's does.
+    """
+    from airflow.sdk import ObjectStoragePath
+    from airflow_movielens.hooks import MovielensHook
+    from airflow_movielens.storage import atomic_write, write_json_lines
+    from apis import api_named
+
+    description = api_named(api)
+    # Left out when None, so the unsplit row runs on a bake from before split= too.
+    splitting = {} if split is None else {"split": split}
+
+    def fetch(start: str, end: str, path: str) -> int:
+        hook = MovielensHook(api=description, max_in_flight=max_in_flight)
+        with hook, atomic_write(ObjectStoragePath(path)) as out:
+            pages = hook.get_rating_pages(start, end, page_size, **splitting)
+            with contextlib.closing(pages):
+                return write_json_lines(pages, out)
+
+    # Untimed: the window's first day, as the operator rows' warm-up.
+    fetch(window["start_date"], day_after(window["start_date"]), output + ".warm-up")
+    Path(output + ".warm-up").unlink()
+    started = start_clock()
+    records = fetch(window["start_date"], window["end_date"], output)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "records": records}
+
+
+def fetch_http_operator(
+    conn_id: str, endpoint: str, window: dict[str, str], page_size: int, paging: str, output: str, retry: bool
+) -> dict[str, Any]:
+    """
+    Airflow's HttpOperator (apache-airflow-providers-http) paging the API with a ``pagination_function``.
+
+    Executed directly, ``execute(context={})``, with its connection from the environment
+    (``AIRFLOW_CONN_<conn_id>``). The pagination function reads each response on its own,
+    as the provider advises (a deferrable run rebuilds the operator between pages): offset
+    paging asks for the next offset until it reaches the response's ``total``; cursor paging
+    follows ``next_cursor`` until it is empty. The operator keeps every response until
+    paging ends and hands the list to ``response_filter``, which writes their records as
+    ``json.dumps`` lines and returns only the path and the count, which an XCom can hold.
+    ``retry`` adds the provider's ``retry_args`` (tenacity) for an API that may answer 429.
+    """
+    from urllib.parse import parse_qs, urlsplit
+
+    from airflow.providers.http.operators.http import HttpOperator
+
+    def next_page(response: Any) -> dict[str, Any] | None:
+        body = response.json()
+        if paging == "cursor":
+            cursor = body.get(NEXT_CURSOR_KEY)
+            return {"data": {CURSOR_PARAM: cursor}} if cursor else None
+        sent = parse_qs(urlsplit(response.request.url).query)
+        following = int(sent["offset"][0]) + page_size
+        return {"data": {"offset": following}} if following < body["total"] else None
+
+    def write_lines(responses: list[Any], path: str) -> dict[str, Any]:
+        records = 0
+        with open(path, "w", encoding="utf-8") as out:
+            for response in responses:
+                page = response.json()["result"]
+                for record in page:
+                    out.write(json.dumps(record) + "\n")
+                records += len(page)
+        return {"path": path, "records": records}
+
+    retry_args = None
+    if retry:
+        import tenacity
+
+        retry_args = {
+            "wait": tenacity.wait_exponential(multiplier=0.5, max=60),
+            "stop": tenacity.stop_after_attempt(6),
+            "retry": tenacity.retry_if_exception_type(Exception),
+        }
+
+    def operator(task_id: str, start: str, end: str, path: str) -> Any:
+        first_page = {"start_date": start, "end_date": end, "limit": page_size}
+        if paging != "cursor":
+            first_page["offset"] = 0
+        return HttpOperator(
+            task_id=task_id,
+            http_conn_id=conn_id,
+            method="GET",
+            endpoint=endpoint,
+            data=first_page,
+            pagination_function=next_page,
+            response_filter=lambda responses: write_lines(responses, path),
+            retry_args=retry_args,
+        )
+
+    # Untimed: the window's first day, so imports and first-use setup are not counted.
+    warm_up = output + ".warm-up"
+    operator("warm_up", window["start_date"], day_after(window["start_date"]), warm_up).execute(context={})
+    Path(warm_up).unlink()
+    task = operator("fetch_ratings", window["start_date"], window["end_date"], output)
+    started = start_clock()
+    result = task.execute(context={})
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "records": result["records"]}
+
+
+def day_after(bound: str) -> str:
+    """The bound one day later, written as it was given (YYYY-MM-DD or an ISO 8601 datetime)."""
+    if len(bound) == 10:
+        return (dt.date.fromisoformat(bound) + dt.timedelta(days=1)).isoformat()
+    return (dt.datetime.fromisoformat(bound) + dt.timedelta(days=1)).isoformat()
 
 
 def fetch_dlt_pipeline(
@@ -421,6 +556,8 @@ SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
     "fetch-operator": fetch_operator,
     "fetch-dlt-client": fetch_dlt_client,
     "fetch-dlt-pipeline": fetch_dlt_pipeline,
+    "fetch-hook-pages": fetch_hook_pages,
+    "fetch-http-operator": fetch_http_operator,
     "rank-pandas": rank_pandas,
     "rank-ours": rank_ours,
     "rank-duckdb": rank_duckdb,
@@ -436,6 +573,10 @@ SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
 def main(argv: list[str]) -> int:
     name, params, result_path = argv
     result = SCENARIOS[name](**json.loads(params))
+    # The timed span on the local API's clock; nothing a scenario does after its timed work
+    # sends a request, so the end is taken here.
+    if monotonic_at_start is not None:
+        result["monotonic_span"] = [monotonic_at_start, time.monotonic()]
     # For a command run as a child (a bake, a test run), its peak is the one that matters.
     result["peak_rss_kib"] = (
         result.pop("child_peak_rss_kib", None) or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
