@@ -24,6 +24,14 @@ EXPECTED_ROWS = [
     ("concurrency", "operator, 8 in flight"),
     ("concurrency", "dlt RESTClient, 1 in flight"),
     ("concurrency", "dlt rest_api pipeline to DuckDB"),
+    ("rate limit", "operator, auto in flight"),
+    ("rate limit", "operator, 8 in flight"),
+    ("rate limit", "dlt RESTClient, 1 in flight"),
+    ("rate limit", "HttpOperator, 1 in flight"),
+    ("sequential paging", "ours unsplit, 1 in flight"),
+    ("sequential paging", "ours split 8, 8 in flight"),
+    ("sequential paging", "dlt RESTClient, 1 in flight (cursor paginator"),
+    ("sequential paging", "HttpOperator, 1 in flight"),
     ("ranking", "pandas baseline"),
     ("ranking", "ours"),
     ("ranking", "DuckDB"),
@@ -43,17 +51,32 @@ EXPECTED_CHECKS = [
     "concurrency: dlt RESTClient, 1 in flight",
     "concurrency outputs agree: operator, 1 in flight",
     "concurrency: dlt rest_api pipeline to DuckDB",
+    "rate limit: operator, auto in flight",
+    "rate limit: operator, 8 in flight",
+    "rate limit: dlt RESTClient, 1 in flight",
+    "rate limit: HttpOperator, 1 in flight",
+    "rate limit outputs agree: operator, auto in flight",
+    "sequential paging: ours unsplit",
+    "sequential paging: ours split 8",
+    "sequential paging: dlt RESTClient, 1 in flight (cursor paginator",
+    "sequential paging: HttpOperator, 1 in flight",
+    "sequential paging outputs agree: ours unsplit",
     "ranking: the rankings hold movies",
     "ranking: ours is identical to the pandas baseline",
     "ranking: DuckDB agrees with the pandas baseline",
 ]
 # Rows timing a whole command, where records and records/s do not apply.
 COMMAND_ROWS = {"developer loop"}
+# Rows against a rate-limited API, which also count its 429 answers and the requests it answered.
+REQUEST_ROWS = {"rate limit"}
 TARGETS = [
     "flat memory",
     "close to the ceiling",
     "faster than dlt",
     "concurrency",
+    "memory at 8 in flight",
+    "rate limit",
+    "sequential paging",
     "ranking speed",
     "ranking memory",
     "developer loop: the baked default project's whole test suite",
@@ -117,6 +140,12 @@ def test_bench_quick_reports_machine_command_and_every_row_with_figures(quick_ru
         assert all(re.fullmatch(r"\d+(\.\d+)?", figure) for figure in figures), cells
         if group in COMMAND_ROWS:
             assert (records, rate) == ("", ""), cells
+        throttled, answered = cells[7:9]
+        if group in REQUEST_ROWS:
+            assert re.fullmatch(r"\d+ / \d+", throttled.replace(",", "")), cells
+            assert re.fullmatch(r"\d+\.\d \(\d+% of the limit\)", answered.replace(",", "")), cells
+        else:
+            assert (throttled, answered) == ("", ""), cells
     assert any(line.startswith("- CPU: ") for line in section(report, "Machine"))
     assert section(report, "Command")[0] == "`python3 dev.py bench --quick --work-dir {} --output {}`".format(
         scratch / "work", scratch / "report.md"
@@ -153,6 +182,20 @@ def test_bench_quick_removes_its_data_and_keeps_the_bake(quick_run):
         ".made-by-bench",
         "airflow-movielens",
     ]
+
+
+@pytest.mark.slow
+def test_bench_only_runs_the_groups_asked_for_and_judges_only_their_targets(tmp_path):
+    report_path = tmp_path / "report.md"
+
+    bench("--quick", "--only", "sequential-paging", "--work-dir", tmp_path / "work", "--output", report_path)
+
+    report = report_path.read_text()
+    groups = {line.split("|")[1].strip() for line in section(report, "Results")[2:]}
+    assert groups == {"sequential paging"}
+    verdicts = section(report, "Targets")
+    assert verdicts and all("sequential paging" in line for line in verdicts), verdicts
+    assert all(line.startswith("- agree: sequential paging") for line in section(report, "Output checks"))
 
 
 @pytest.mark.slow
@@ -203,13 +246,24 @@ def server_alive(pid: int) -> bool:
         (["--records", "0"], "--records", "a whole number from 1 up"),
         (["--repeat", "many"], "--repeat", "a whole number from 1 up"),
         (["--latency", "-1"], "--latency", "seconds from 0 up to 60"),
+        (["--rate-limit", "fast"], "--rate-limit", "requests a second from 0 (no limit)"),
+        (["--split", "1"], "--split", "a whole number from 2 to 256, or auto"),
+        (["--only", "everything"], "--only", "choose from 'fetch', 'concurrency'"),
         (
             ["--records", "1000", "--memory-records", "1000"],
             "--memory-records",
             "smaller than --records (1000)",
         ),
     ],
-    ids=["records-zero", "repeat-not-a-number", "negative-latency", "memory-window-not-smaller"],
+    ids=[
+        "records-zero",
+        "repeat-not-a-number",
+        "negative-latency",
+        "rate-limit-not-a-number",
+        "split-of-one",
+        "unknown-group",
+        "memory-window-not-smaller",
+    ],
 )
 def test_bench_refuses_bad_options_naming_option_value_and_rule(options, named, allowed, tmp_path):
     run = bench(*options, "--work-dir", tmp_path / "work")
