@@ -151,6 +151,96 @@ def test_split_auto_asks_once_for_a_window_that_fits_one_page(monkeypatch):
     assert len(server.requests) == 1
 
 
+def test_a_window_across_the_change_to_summer_time_is_cut_by_real_time(monkeypatch):
+    # New York, 8 March 2026: 01:00 to 03:30 on the wall is 90 minutes, not 150 (2:00 is skipped).
+    api = rest_api(*SEQUENTIAL["cursor"], windows.Window("from", "until", timezone="America/New_York"))
+    begin, finish = dt.datetime(2026, 3, 8, 6, tzinfo=UTC), dt.datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
+    first, last = int(begin.timestamp()), int(finish.timestamp())
+    rows = [(moment, 1 + moment % 7, 1, 4.0) for moment in range(first - 600, last + 600, 10)]
+    server = serve(monkeypatch, api, Records(rows))
+    try:
+        local_start, local_end = dt.datetime(2026, 3, 8, 1), dt.datetime(2026, 3, 8, 3, 30)  # naive: New York
+        whole = fetch(server, local_start, local_end, batch_size=50, max_in_flight=1)
+        server.requests.clear()
+        parts = fetch(server, local_start, local_end, batch_size=50, split=4, max_in_flight=4)
+    finally:
+        server.stop()
+
+    assert whole == stored(server, first, last)
+    assert parts == whole
+    asked = sorted(
+        {
+            (api.window.parse(request["from"]), api.window.parse(request["until"]))
+            for request in server.requests
+        }
+    )
+    # Four sub-windows of 22.5 minutes, edge to edge, none past the window's end.
+    assert asked == [(first + n * 1350, first + (n + 1) * 1350) for n in range(4)]
+
+
+def test_split_auto_splits_when_the_api_sends_fewer_records_a_page_than_asked(monkeypatch, capsys):
+    server = serve(monkeypatch, rest_api(*SEQUENTIAL["cursor"], WINDOWS["iso-exclusive"]), max_page_size=20)
+    try:
+        records = fetch(
+            server, T0, T0 + dt.timedelta(seconds=SECONDS), batch_size=100, split="auto", max_in_flight=4
+        )
+    finally:
+        server.stop()
+
+    assert records == stored(server, START, START + SECONDS)
+    assert server.most_in_flight > 1
+    assert "the API sent 20 records of the 100 asked for a page, and another page; splitting" in (
+        capsys.readouterr().out
+    )
+
+
+def test_sub_windows_start_only_a_few_ahead_of_the_one_being_read(monkeypatch):
+    server = serve(monkeypatch, rest_api(*SEQUENTIAL["cursor"], WINDOWS["iso-exclusive"]))
+    try:
+        with {{ cookiecutter.class_prefix }}Hook(api=server.api, max_in_flight=2) as hook:
+            records = hook.get_{{ cookiecutter.__records }}(T0, T0 + dt.timedelta(seconds=SECONDS), 25, split=32)
+            next(records)  # the reader stays in the first sub-window
+            time.sleep(0.5)  # time enough for all 32 sub-windows, were they not held back
+            started = {request["from"] for request in server.requests}
+            records.close()
+    finally:
+        server.stop()
+
+    # Two per request in flight: sub-windows 0 to 3.
+    assert len(started) == 4
+
+
+def test_a_failing_sub_window_does_not_wait_out_another_ones_retry_after(monkeypatch):
+    server = serve(monkeypatch, rest_api(*SEQUENTIAL["cursor"], WINDOWS["iso-exclusive"]))
+    # The two sub-windows' first requests: one told to come back in 30 s, one refused for good.
+    server.add_faults(Fault(status=429, retry_after=30), Fault(status=404))
+    began = time.monotonic()
+    try:
+        with pytest.raises(APIError, match="HTTP 404"):
+            fetch(server, T0, T0 + dt.timedelta(seconds=SECONDS), split=2, max_in_flight=2, max_retries=3)
+    finally:
+        server.stop()
+    assert time.monotonic() - began < 10
+    assert len(server.requests) == 2  # the 429's retry was never sent
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("split")]
+
+
+def test_a_failing_page_ahead_fails_the_run_without_waiting_out_a_retry_after(monkeypatch):
+    server = serve(monkeypatch, counted_api())
+    # The first page alone, then pages asked ahead: one told to come back in 30 s, one refused.
+    server.add_faults(Fault(), Fault(status=429, retry_after=30), Fault(status=404))
+    began = time.monotonic()
+    try:
+        with pytest.raises(APIError, match="HTTP 404"):
+            fetch(
+                server, T0, T0 + dt.timedelta(seconds=SECONDS), batch_size=10, max_in_flight=2, max_retries=3
+            )
+    finally:
+        server.stop()
+    assert time.monotonic() - began < 10
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("page")]
+
+
 def test_a_failing_sub_window_fails_the_whole_run(monkeypatch):
     server = serve(monkeypatch, rest_api(*SEQUENTIAL["cursor"], WINDOWS["iso-exclusive"]))
     server.add_faults(*[Fault()] * 5, Fault(status=500))
@@ -169,6 +259,8 @@ def test_a_failing_sub_window_fails_the_whole_run(monkeypatch):
         (257, "whole number from 1 to 256"),
         ("8", "whole number"),
         (2.0, "whole"),
+        (1.0, "whole"),  # equal to 1, but not a number of sub-windows
+        (True, "whole"),
     ],
 )
 def test_a_bad_split_is_refused_by_name(monkeypatch, split, allowed):
@@ -239,6 +331,36 @@ def test_rate_limit_headers_are_read_in_every_form_real_apis_send():
     assert dated.retry_after == 10.0
     garbage = quota_in({"RateLimit-Remaining": "lots", "RateLimit-Reset": "-3", "Retry-After": "soon"}, now)
     assert garbage == quota_in({}, now)
+    # Several limits in one header all apply: the one with the fewest requests left counts.
+    tightest = quota_in({"RateLimit": '"second";r=9;t=1, "hour";r=0;t=1800'}, now)
+    assert (tightest.remaining, tightest.reset) == (0, 1800.0)
+    dictionary = quota_in({"RateLimit": "limit=100, remaining=0, reset=30"}, now)
+    assert (dictionary.remaining, dictionary.reset, dictionary.wait()) == (0, 30.0, 30.0)
+    milliseconds = quota_in(
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(now) * 1000 + 42_000)}, now
+    )
+    assert milliseconds.reset == 42.0
+    zoneless = quota_in(
+        {"Retry-After": "Thu, 21 Jan 2027 08:00:10 -0000"},
+        dt.datetime(2027, 1, 21, 8, tzinfo=UTC).timestamp(),
+    )
+    assert zoneless.retry_after == 10.0
+
+
+def test_the_stand_ins_rate_limit_leaves_a_queued_fault_for_the_next_answered_request(monkeypatch):
+    server = serve(monkeypatch, rest_api(*SEQUENTIAL["cursor"], None), rate_limit=RateLimit(2.0, 1))
+    try:
+        with requests.Session() as session:
+            session.auth = (API_CREDENTIALS["login"], API_CREDENTIALS["password"])
+            answers = [session.get(f"{server.url}/v1/records")]
+            server.add_faults(Fault(status=418))
+            answers.append(session.get(f"{server.url}/v1/records"))  # beyond the burst: 429
+            time.sleep(0.6)
+            answers.append(session.get(f"{server.url}/v1/records"))
+    finally:
+        server.stop()
+
+    assert [answer.status_code for answer in answers] == [200, 429, 418]
 
 
 def test_a_rate_limit_without_retry_after_is_waited_out_until_its_reset(monkeypatch):
@@ -312,6 +434,30 @@ def test_auto_backs_off_at_once_on_429_and_holds_every_request_for_retry_after()
     began = time.monotonic()
     pacer.turn()
     assert time.monotonic() - began >= 0.95
+
+
+def test_auto_holds_no_longer_than_backoff_max_whatever_the_api_asks():
+    log = logging.getLogger("test-pacer")
+    pacer = Pacer(Settings(max_in_flight="auto", backoff_max=0.3), log, "api")
+    pacer.observe(429, {"Retry-After": "3600"})
+    began = time.monotonic()
+    pacer.turn()
+    assert 0.25 <= time.monotonic() - began < 2
+    # A reset far in the future (here a millisecond time read as seconds would be) is capped too.
+    pacer.observe(200, {"RateLimit-Remaining": "0", "RateLimit-Reset": "1e15"}, 0.01)
+    pacer.observe(200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(10**17)}, 0.01)
+    began = time.monotonic()
+    pacer.turn()
+    pacer.turn()
+    assert time.monotonic() - began < 2
+
+
+def test_auto_ramps_up_again_after_one_unusually_fast_answer():
+    pacer = Pacer(Settings(max_in_flight="auto"), logging.getLogger("test-pacer"), "api")
+    pacer.observe(200, {}, 0.0001)  # a lucky first answer, 100 times faster than the rest
+    for _ in range(200):
+        pacer.observe(200, {}, 0.01)
+    assert pacer.limit >= 8
 
 
 def test_max_requests_per_second_spaces_every_try_retries_included(monkeypatch):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 from collections import deque
 from collections.abc import Generator, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from . import splitting
@@ -123,26 +124,33 @@ class Client:
         GET each parameter set in threads, ``max_in_flight`` at a time; yield pages in order.
 
         The next request goes out as soon as a page is taken, before it is handed on, so the
-        API stays busy while the caller writes. Closing the generator drops what has not
-        started and waits for what has.
+        API stays busy while the caller writes. Closing the generator (or a failed page)
+        drops what has not started, ends the waits of what has (between retries, for a
+        turn), and waits only for requests on the wire.
         """
         pool = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="page")
         pending: deque[tuple[int, Future[Page]]] = deque()
         remaining = iter(requests)
+        stop = threading.Event()
+
+        def get(params: dict[str, Any]) -> Page:
+            with self.transport.stopping_on(stop):
+                return self.get(params)
 
         def top_up() -> None:
             # As many asked for ahead as the pacer lets in flight now ("auto" changes it).
             for position, params in itertools.islice(remaining, max(0, self.pacer.limit - len(pending))):
-                pending.append((position, pool.submit(self.get, params)))
+                pending.append((position, pool.submit(get, params)))
 
         try:
             top_up()
             while pending:
                 position, future = pending.popleft()
-                page = future.result()
+                page = _first_failure_or(future, [ahead for _, ahead in pending])
                 top_up()
                 yield position, page
         finally:
+            self.transport.stop(stop)
             pool.shutdown(wait=True, cancel_futures=True)
             self.transport.forget_finished_threads()
 
@@ -151,3 +159,15 @@ class Client:
         pages = self.pages(start, end, batch_size=1)
         with contextlib.closing(pages):
             return next((page[0] for page in pages), None)
+
+
+def _first_failure_or(future: Future[Page], ahead: list[Future[Page]]) -> Page:
+    """``future``'s page once it is done; a failure of a request ahead of it as soon as that fails."""
+    watching = {future, *ahead}
+    while not future.done():
+        done, watching = wait(watching, return_when=FIRST_COMPLETED)
+        for finished in done:
+            error = finished.exception()
+            if error is not None and finished is not future:
+                raise error
+    return future.result()

@@ -10,6 +10,8 @@ unfinished then; the thread blocked reading it wakes up, and the error it raises
 when its reader calls ``finish()`` (or its connection closes), and the watchdog ends when
 nothing is left to watch. ``abort()`` shuts down every socket in flight at once, ends any
 wait between retries (``pause``) and refuses new requests, for a caller that has given up.
+``stopping_on`` is the same for one thread's waits, for a caller that gave up on one part of
+its requests (the other sub-windows of a split after one failed) and goes on with the transport.
 
 It hooks in through requests' and urllib3's extension points: an ``HTTPAdapter`` subclass
 gives each pool manager connection classes that report their sockets.
@@ -22,7 +24,7 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,9 @@ from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from .errors import APIError
+
+# How often a stoppable wait between retries looks whether its caller has given up, in seconds.
+STOP_POLL = 0.05
 
 
 class ResponseTimeoutError(APIError):
@@ -176,10 +181,42 @@ class Deadlines:
             )
 
     def pause(self, seconds: float) -> None:
-        """Wait ``seconds`` between two tries, unless aborted; raise first if this thread's exchange was cut."""
+        """
+        Wait ``seconds`` between two tries, unless aborted or stopped; raise first if this
+        thread's exchange was cut, and raise if it was aborted or stopped meanwhile.
+        """
         self.check()
-        if seconds > 0 and self._abort.wait(seconds):
-            self.check()
+        stop: threading.Event | None = getattr(self._local, "stop", None)
+        if stop is None:
+            if seconds > 0 and self._abort.wait(seconds):
+                self.check()
+            return
+        until = time.monotonic() + seconds
+        while not stop.is_set() and not self._abort.is_set():
+            left = until - time.monotonic()
+            if left <= 0:
+                return
+            stop.wait(min(left, STOP_POLL))
+        self.check()
+        raise AbortedError("A retry was not sent: its caller gave up")
+
+    @contextlib.contextmanager
+    def stopping_on(self, stop: threading.Event) -> Iterator[None]:
+        """
+        While in this block, this thread's waits end once ``stop`` is set: a wait between
+        retries here, and the pacer's (which ``Pacer.wake`` makes look), raise AbortedError.
+        Other threads' requests, and requests after the block, are not affected.
+        """
+        self._local.stop = stop
+        try:
+            yield
+        finally:
+            self._local.stop = None
+
+    def stopped(self) -> bool:
+        """Whether this thread's caller has set the ``stop`` of its ``stopping_on`` block."""
+        stop: threading.Event | None = getattr(self._local, "stop", None)
+        return stop is not None and stop.is_set()
 
     # Called by the transport's owner, from any thread.
 

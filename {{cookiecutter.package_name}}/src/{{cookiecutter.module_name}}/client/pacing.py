@@ -8,9 +8,12 @@ its own. ``max_in_flight="auto"`` adapts instead:
   latency-bound answers, up to ``MAX_IN_FLIGHT``. It stops raising once answers come back
   ``BUSY`` times slower than the fastest seen, or once the rate the API allows is the limit.
 - On a 429 or 503, or a ``Retry-After``, it halves at once and holds every request for as
-  long as the API asked (``Retry-After``, else the reset of an exhausted quota).
+  long as the API asked (``Retry-After``, else the reset of an exhausted quota), but never
+  longer than ``backoff_max``, as a retry waits.
 - It paces starts by what the API says of its limit (``quota``): the policy's rate, and once
   fewer requests remain than might go at once, those spread over the time to the reset.
+- "Fast" is measured against the fastest of the last ``RECENT`` answers, so one lucky
+  answer early on does not stop the ramp for good.
 - Every change of concurrency is logged with its reason.
 
 ``max_requests_per_second`` bounds both: no two requests, retries included, start closer
@@ -20,11 +23,12 @@ together than one over it.
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 
+from .deadline import AbortedError
 from .quota import quota_in
 from .retry import Logger
 from .settings import Settings
@@ -33,6 +37,8 @@ from .settings import Settings
 BUSY = 2.0
 # How long to hold requests after a 429 or 503 that says nothing of when to retry, in seconds.
 HOLD_WITHOUT_WORD = 1.0
+# Answers whose latency is remembered: the fastest of these is "fast".
+RECENT = 64
 # Statuses that mean "too fast" (a 503 may also be an overloaded server: backing off helps it too).
 SLOW_DOWN = frozenset({429, 503})
 
@@ -44,14 +50,20 @@ class Pacer:
     :param settings: ``max_in_flight`` (a number or ``"auto"``) and ``max_requests_per_second``.
     :param logger: Where changes of concurrency are logged.
     :param name: The API, for log lines.
+    :param stopped: Whether the calling thread's caller has given up (``Deadlines.stopped``):
+        its waits here then raise ``AbortedError``; ``wake()`` makes them look.
     """
 
-    def __init__(self, settings: Settings, logger: Logger, name: str) -> None:
+    def __init__(
+        self, settings: Settings, logger: Logger, name: str, stopped: Callable[[], bool] = lambda: False
+    ) -> None:
         self.adaptive = settings.adaptive
         self.ceiling = settings.ceiling
         self.limit = 1 if self.adaptive else self.ceiling
         self.logger = logger
         self.name = name
+        self.longest_wait = settings.backoff_max
+        self._stopped = stopped
         rate = settings.max_requests_per_second
         self._spacing = 0.0 if rate is None else 1.0 / rate  # the client's own limit
         self._api_spacing = 0.0  # what the API's headers allow
@@ -61,7 +73,7 @@ class Pacer:
         self._in_flight = 0
         self._clean = 0
         self._doubling = True
-        self._fastest = math.inf
+        self._recent: deque[float] = deque(maxlen=RECENT)
         self._latency = 0.0
         self._aborted = False
         self._changed = threading.Condition()
@@ -76,6 +88,7 @@ class Pacer:
         """Hold one of the ``limit`` places in flight for one request, its retries included."""
         with self._changed:
             while self._in_flight >= self.limit and not self._aborted:
+                self._check_stopped()
                 self._changed.wait()
             self._in_flight += 1
         try:
@@ -89,6 +102,7 @@ class Pacer:
         """Wait until the next try may start: after any hold, and ``spacing`` after the last start."""
         with self._changed:
             while not self._aborted:
+                self._check_stopped()
                 now = time.monotonic()
                 start = max(self._next_start, self._held_until)
                 if start <= now:
@@ -109,12 +123,14 @@ class Pacer:
             now = time.monotonic()
             wait = quota.wait()
             if status in SLOW_DOWN or (quota.retry_after is not None and status >= 400):
-                held = wait if wait is not None else HOLD_WITHOUT_WORD
-                self._back_off(now, now + held, f"HTTP {status}, holding requests {held:.1f} s")
+                held = self._capped(HOLD_WITHOUT_WORD if wait is None else wait)
+                self._back_off(now, now + held, f"HTTP {status}, holding requests {self._said(held, wait)}")
                 return
-            if quota.exhausted and wait is not None and self._hold(now + wait):
+            if quota.exhausted and wait is not None and self._hold(now + self._capped(wait)):
                 self.logger.info(
-                    "%s: the quota is used up; holding requests %.1f s until its reset", self.name, wait
+                    "%s: the quota is used up; holding requests %s",
+                    self.name,
+                    self._said(self._capped(wait), wait, "until its reset"),
                 )
             self._pace(quota.rate, quota.remaining, quota.reset)
             if latency is not None and 200 <= status < 300:
@@ -126,7 +142,25 @@ class Pacer:
             self._aborted = True
             self._changed.notify_all()
 
+    def wake(self) -> None:
+        """Make every waiting thread look again whether its caller has given up (``stopped``)."""
+        with self._changed:
+            self._changed.notify_all()
+
     # Called under the lock.
+
+    def _check_stopped(self) -> None:
+        if self._stopped():
+            raise AbortedError(f"{self.name}: a request was not sent: its caller gave up")
+
+    def _capped(self, seconds: float) -> float:
+        """A wait the API asked for, at most ``backoff_max``: a retry never waits longer either."""
+        return min(seconds, self.longest_wait)
+
+    def _said(self, held: float, asked: float | None, until: str = "") -> str:
+        if asked is not None and held < asked:
+            return f"{held:.1f} s (asked {asked:.1f} s; backoff_max caps it)"
+        return f"{held:.1f} s" + (f" {until}" if until else "")
 
     def _back_off(self, now: float, until: float, reason: str) -> None:
         self._doubling, self._clean = False, 0
@@ -148,10 +182,10 @@ class Pacer:
         return True
 
     def _pace(self, rate: float | None, remaining: int | None, reset: float | None) -> None:
-        spacing = 0.0 if rate is None else 1.0 / rate
+        spacing = 0.0 if rate is None else self._capped(1.0 / rate)
         if remaining is not None and reset and remaining <= self.limit:
             # Fewer left than might go at once: what is left, spread until the reset.
-            spacing = max(spacing, reset / max(remaining, 1))
+            spacing = max(spacing, self._capped(reset / max(remaining, 1)))
         self._api_spacing = spacing
         if rate != self._policy_rate and rate is not None:
             self.logger.info(
@@ -160,20 +194,21 @@ class Pacer:
         self._policy_rate = rate
 
     def _learn(self, latency: float) -> None:
-        self._fastest = min(self._fastest, latency)
+        self._recent.append(latency)
+        fastest = min(self._recent)
         self._latency = latency if not self._latency else 0.8 * self._latency + 0.2 * latency
         self._clean += 1
         if self._clean < self.limit or self.limit >= self.ceiling:
             return
         self._clean = 0
-        if self._latency > BUSY * self._fastest + 0.001:
+        if self._latency > BUSY * fastest + 0.001:
             if self._doubling:
                 self._doubling = False
                 self.logger.info(
                     "%s: answers slowed to %.0f ms from %.0f ms; concurrency stays %d",
                     self.name,
                     self._latency * 1000,
-                    self._fastest * 1000,
+                    fastest * 1000,
                     self.limit,
                 )
             return
@@ -181,7 +216,7 @@ class Pacer:
         if spacing and self.limit > self._latency / spacing + 1:
             return  # the rate the API allows is the limit: more requests at once would only wait
         higher = min(self.ceiling, self.limit * 2 if self._doubling else self.limit + 1)
-        quick = f"{self._latency * 1000:.0f} ms, fastest {self._fastest * 1000:.0f} ms"
+        quick = f"{self._latency * 1000:.0f} ms, fastest {fastest * 1000:.0f} ms"
         self._change(higher, f"answers clean and quick: {quick}")
 
     def _change(self, limit: int, reason: str) -> None:

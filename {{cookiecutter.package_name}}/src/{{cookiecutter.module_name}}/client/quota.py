@@ -3,25 +3,30 @@ What an API's response headers say about its rate limit, read in the forms real 
 
 - The IETF httpapi draft, older form: ``RateLimit-Limit``, ``RateLimit-Remaining``,
   ``RateLimit-Reset`` (seconds from now) and ``RateLimit-Policy: 100;w=60``.
-- The same draft, newer form: ``RateLimit: "default";r=50;t=30`` and
-  ``RateLimit-Policy: "default";q=100;w=60``.
+- The same draft, newer form: ``RateLimit: "default";r=50;t=30`` (the tightest of its
+  items counts) and ``RateLimit-Policy: "default";q=100;w=60``; and an earlier draft's
+  dictionary, ``RateLimit: limit=100, remaining=50, reset=30``.
 - GitHub's and many others': ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and
-  ``X-RateLimit-Reset``, a Unix time (or, from APIs that send a small number, seconds from now).
-- ``Retry-After``: seconds, or an HTTP date.
+  ``X-RateLimit-Reset``, a Unix time in seconds or milliseconds (or, from APIs that send a
+  small number, seconds from now).
+- ``Retry-After``: seconds, or an HTTP date (UTC when it names no zone).
 
 Anything unreadable counts as absent: a header never fails a request.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# A reset larger than this is a Unix time, not a number of seconds from now.
+# A reset larger than this is a Unix time, not a number of seconds from now,
 UNIX_TIME_FROM = 1_000_000_000
+# and larger than this, a Unix time in milliseconds (1e11 seconds is the year 5138).
+UNIX_MILLISECONDS_FROM = 100_000_000_000
 
 
 @dataclass(frozen=True)
@@ -58,11 +63,10 @@ def quota_in(headers: Mapping[str, str], now: float | None = None) -> Quota:
     now = time.time() if now is None else now
     remaining = _count(headers.get("RateLimit-Remaining"))
     reset = _seconds(headers.get("RateLimit-Reset"), now)
-    combined = _items(headers.get("RateLimit", ""))
-    if combined:
-        params = combined[0]
-        remaining = _count(params.get("r")) if remaining is None else remaining
-        reset = _seconds(params.get("t"), now) if reset is None else reset
+    combined = _combined(headers.get("RateLimit", ""), now)
+    if combined is not None:
+        remaining = combined[0] if remaining is None else remaining
+        reset = combined[1] if reset is None else reset
     if remaining is None:
         remaining = _count(headers.get("X-RateLimit-Remaining"))
     if reset is None:
@@ -84,7 +88,30 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
+    if moment.tzinfo is None:  # "-0000" or no zone: HTTP dates are in GMT
+        moment = moment.replace(tzinfo=dt.timezone.utc)
     return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+
+
+def _combined(value: str, now: float) -> tuple[int | None, float | None] | None:
+    """
+    Remaining requests and seconds to the reset from one ``RateLimit`` header, or None.
+
+    Its items (``"name";r=..;t=..``) are limits that all apply, so the one with the fewest
+    requests remaining counts; an earlier draft wrote one limit as ``limit=, remaining=, reset=``.
+    """
+    items = _items(value)
+    if any("=" in params[""] for params in items):
+        pairs = {}
+        for params in items:
+            name, _, raw = params[""].partition("=")
+            pairs[name.strip().lower()] = raw.strip()
+        return _count(pairs.get("remaining")), _seconds(pairs.get("reset"), now)
+    limits = [(_count(params.get("r")), _seconds(params.get("t"), now)) for params in items]
+    known = [limit for limit in limits if limit[0] is not None]
+    if known:
+        return min(known, key=lambda limit: (limit[0] or 0, -(limit[1] or 0.0)))
+    return limits[0] if limits else None
 
 
 def _policy_rate(value: str) -> float | None:
@@ -132,4 +159,6 @@ def _seconds(value: str | None, now: float) -> float | None:
     number = _number(value)
     if number is None:
         return None
+    if number >= UNIX_MILLISECONDS_FROM:
+        number /= 1000
     return max(0.0, number - now) if number >= UNIX_TIME_FROM else number

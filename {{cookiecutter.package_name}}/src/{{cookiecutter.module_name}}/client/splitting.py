@@ -7,12 +7,17 @@ high ``max_in_flight`` is. When the API filters by time, ``split`` cuts the wind
 ``[start, end)`` into sub-windows of equal length that share their edges (each end is the
 next one's start, and the window's format writes both the same way), so every record falls
 in exactly one. Up to ``max_in_flight`` sub-windows are paged at once, each with every check
-of its paginator, and their pages are yielded in the order of the sub-windows.
+of its paginator, and their pages are yielded in the order of the sub-windows. Lengths are
+measured on the clock, not the wall: a window across a change to or from summer time is cut
+into sub-windows of equal real length.
 
 The output is the unsplit run's, record for record, when the API returns a window's records
 in time order (oldest first), as most date-filtered APIs do: records are never lost or doubled
 at an edge, and only that order is assumed. A sub-window's pages wait in a temporary file
-until its turn, so memory stays flat however far ahead the others are.
+(under ``TMPDIR``) until its turn, so memory stays flat however far ahead the others are; a
+sub-window starts only within ``LOOKAHEAD`` sub-windows of the one being read, so the files
+hold at most that many sub-windows' records. When one sub-window fails, or the caller stops
+reading, the others give up at their next wait and only requests on the wire are waited for.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ MAX_SPLIT = 256
 PARTS_PER_REQUEST = 2
 # split="auto" with max_in_flight="auto": sub-windows paged at once, at most.
 AUTO_WORKERS = 16
+# A sub-window starts only once the one being read is fewer than this many sub-windows per
+# worker before it: the temporary files hold that many sub-windows at most.
+LOOKAHEAD = 2
 
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder()
@@ -51,13 +59,16 @@ _DECODER = msgspec.json.Decoder()
 
 def checked_split(split: Any, api: RestApi) -> int | str | None:
     """``split`` as a number of sub-windows (2 up), ``"auto"``, or None for no split; else ValueError."""
-    if split is None or split == 1:
+    if split is None:
         return None
     allowed = f'give a whole number from 1 to {MAX_SPLIT} (sub-windows), "{AUTO}" or None'
+    # The type first: True and 1.0 equal 1, but neither is a number of sub-windows.
     if split != AUTO and (
         isinstance(split, bool) or not isinstance(split, int) or not 1 <= split <= MAX_SPLIT
     ):
         raise ValueError(f"split: {split!r} is not allowed; {allowed}.")
+    if split == 1:
+        return None
     if api.window is None:
         raise ValueError(
             f"split: {split!r} is not allowed; this API has no date filter (window=None in api.py), "
@@ -104,16 +115,25 @@ def split_pages(
     """Yield the pages of ``[start, end)`` in order, cut into ``parts`` sub-windows paged side by side."""
     paginator = client.api.paginator
     if parts == AUTO:
-        # One request says whether there is more than a page: a short first page is the whole window.
+        # A request or two say whether the window is more than a page: a short first page
+        # usually is all of it, unless the API sends fewer records a page than asked for.
         whole = paginator.pages(client, client.window_params(start, end), size)
         with contextlib.closing(whole):
             first = next(whole, None)
             if first is None:
                 return
             if len(first) < size:
-                yield first
-                yield from whole
-                return
+                second = next(whole, None)
+                if second is None:
+                    yield first
+                    return
+                client.transport.logger.info(
+                    "%s: the API sent %d records of the %d asked for a page, and another page; "
+                    "splitting the window",
+                    client.name,
+                    len(first),
+                    size,
+                )
         parts = PARTS_PER_REQUEST * workers(client)
     assert isinstance(parts, int)  # noqa: S101 - "auto" became a number above
     bounds = cut(client, start, end, parts)
@@ -136,22 +156,30 @@ def cut(client: Client, start: Bound, end: Bound, parts: int) -> list[tuple[Boun
     ``[start, end)`` as up to ``parts`` sub-windows of (nearly) equal length, in order.
 
     Inner edges fall on whole days in the API's zone for ``windows.Dates``, else on whole
-    seconds after ``start``; the outer edges are ``start`` and ``end`` as given.
+    seconds after ``start``, measured in UTC (a day across a change of summer time has 23
+    or 25 hours); the outer edges are ``start`` and ``end`` as given.
     """
     window = client.api.window
     assert window is not None  # noqa: S101 - checked_split refused a split without one
     low, high = window.instant(start, "window_start"), window.instant(end, "window_end")
-    edges: list[Bound] = []
+    edges: list[Bound]
     if isinstance(window, Dates):
-        days = (high.date() - low.date()).days
+        first, last = low.date(), high.date()
+        days = (last - first).days
         parts = min(parts, days)
-        edges = [low.date() + dt.timedelta(days=round(i * days / parts)) for i in range(1, parts)]
+        dates = sorted({first + dt.timedelta(days=round(i * days / parts)) for i in range(1, parts)})
+        inside = all(first < day < last for day in dates)
+        edges = list(dates)
     else:
+        # Subtracting two times of one zone would give their wall clocks' difference.
+        low, high = low.astimezone(UTC), high.astimezone(UTC)
         seconds = int((high - low).total_seconds())
         parts = min(parts, seconds)
-        origin = low.astimezone(UTC)
-        edges = [origin + dt.timedelta(seconds=round(i * seconds / parts)) for i in range(1, parts)]
-    edges = sorted(set(edges))
+        moments = sorted({low + dt.timedelta(seconds=round(i * seconds / parts)) for i in range(1, parts)})
+        inside = all(low < moment < high for moment in moments)
+        edges = list(moments)
+    if not inside:  # each edge strictly inside the window, or sub-windows would overlap
+        raise AssertionError(f"sub-window edges {edges} are not all inside [{start}, {end})")
     points = [start, *edges, end]
     return list(itertools.pairwise(points))
 
@@ -177,13 +205,19 @@ class _Split:
         self.changed = threading.Condition()
         self.failure: BaseException | None = None
         self.stopped = False
+        self.stop = threading.Event()  # ends the workers' waits between retries and for a turn
+        self.reading = 0  # the sub-window whose pages are being yielded
+        self.ahead = LOOKAHEAD * workers(client)
 
     def pages(self) -> Generator[list[Any], None, None]:
         pool = ThreadPoolExecutor(min(len(self.bounds), workers(self.client)), thread_name_prefix="split")
         try:
             for index in range(len(self.bounds)):
                 pool.submit(self._work, index)
-            for spool in self.spools:
+            for index, spool in enumerate(self.spools):
+                with self.changed:
+                    self.reading = index
+                    self.changed.notify_all()
                 while True:
                     page = self._next(spool)
                     if page is None:
@@ -194,6 +228,7 @@ class _Split:
             with self.changed:
                 self.stopped = True
                 self.changed.notify_all()
+            self.client.transport.stop(self.stop)
             pool.shutdown(wait=True, cancel_futures=True)
             for spool in self.spools:
                 spool.file.close()
@@ -220,11 +255,14 @@ class _Split:
         spool = self.spools[index]
         start, end = self.bounds[index]
         try:
-            if self.stopped or self.failure is not None:
-                return
+            with self.changed:  # not too far ahead of the reader: the spools would only grow
+                while index >= self.reading + self.ahead and not self.stopped and self.failure is None:
+                    self.changed.wait()
+                if self.stopped or self.failure is not None:
+                    return
             window = self.client.window_params(start, end)
             pages = self.client.api.paginator.pages(self.client, window, self.size)
-            with contextlib.closing(pages):
+            with self.client.transport.stopping_on(self.stop), contextlib.closing(pages):
                 for page in pages:
                     data = _ENCODER.encode(page)
                     with self.changed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -80,7 +81,7 @@ class Transport:
         self.home = origin(base_url)
         self.timeout = (settings.connect_timeout, settings.read_timeout)
         self.deadlines = Deadlines(settings.response_timeout, redact)
-        self.pacer = Pacer(settings, logger, redact(base_url))
+        self.pacer = Pacer(settings, logger, redact(base_url), self.deadlines.stopped)
         self.retry = DeadlineRetry.for_get(
             retries=settings.max_retries,
             backoff_factor=settings.backoff_factor,
@@ -285,7 +286,8 @@ class Transport:
                 f"GET {self.redact(url)} kept returning a broken body: {self.redact(str(error))}"
             ) from None
         self.logger.warning("Broken body from %s (%s); retrying", self.redact(url), self.redact(str(error)))
-        retry.sleep()
+        # The backoff only: the next try waits for its turn at the top of the loop, once.
+        self.deadlines.pause(retry.get_backoff_time())
         return retry
 
     def _excerpt(self, response: requests.Response) -> str:
@@ -306,6 +308,15 @@ class Transport:
         with self._lock:
             for thread in [thread for thread in self._sessions if not thread.is_alive()]:
                 self._sessions.pop(thread).close()
+
+    def stopping_on(self, stop: threading.Event) -> contextlib.AbstractContextManager[None]:
+        """While in this block, this thread's waits (between retries, for its turn) end once ``stop`` is set."""
+        return self.deadlines.stopping_on(stop)
+
+    def stop(self, stop: threading.Event) -> None:
+        """Set ``stop``: the threads in its ``stopping_on`` blocks give up at their next wait, with AbortedError."""
+        stop.set()
+        self.pacer.wake()
 
     def abort(self) -> None:
         """Cut every request in flight (their threads raise at once) and refuse new ones."""

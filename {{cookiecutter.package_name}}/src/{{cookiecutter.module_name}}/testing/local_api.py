@@ -312,12 +312,13 @@ class _Handler(BaseHTTPRequestHandler):
         params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         api.request_times.append(time.monotonic())
         api.requests.append(params)
-        try:
-            fault = api.faults.popleft()  # atomic, so concurrent requests each take their own
-        except IndexError:
-            fault = Fault()
-        time.sleep(api.latency + fault.delay)
+        time.sleep(api.latency)
         allowed, limits = (True, {}) if api.bucket is None else api.bucket.take()
+        fault = Fault()
+        if allowed and api.faults:  # a request the rate limit refuses leaves the next fault queued
+            with contextlib.suppress(IndexError):
+                fault = api.faults.popleft()  # atomic, so concurrent requests each take their own
+        time.sleep(fault.delay)
         if fault.reset and allowed:
             self._reset()
             return
