@@ -46,6 +46,7 @@ LOGIN, PASSWORD = "airflow", "bench-secret"
 # The dlt rows: its REST client as a user writes it, and its declarative source in a pipeline.
 DLT_CLIENT_LABEL = "dlt RESTClient, 1 in flight (paginate, json.dumps lines)"
 DLT_PIPELINE_LABEL = "dlt rest_api pipeline to DuckDB, 1 in flight"
+DLT_PIPELINE_CURSOR_LABEL = "dlt rest_api pipeline to DuckDB, 1 in flight (cursor paginator)"
 DLT_CURSOR_LABEL = "dlt RESTClient, 1 in flight (cursor paginator, json.dumps lines)"
 # Airflow's own HttpOperator, with the connection the environment names AIRFLOW_CONN_BENCH_HTTP.
 HTTP_OPERATOR_LABEL = "HttpOperator, 1 in flight (pagination_function, every response held, json.dumps lines)"
@@ -671,33 +672,43 @@ def concurrency_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scen
                 )
             )
         run_rounds(rows, options.repeat, data)
-    seq, pipeline = rows[0], rows[-1]
+    return rows, outputs_agree("concurrency", options.latency_records, rows, outputs, data)
+
+
+def outputs_agree(
+    group: str, records: int, rows: list[Scenario], outputs: dict[str, Path], data: Path
+) -> list[Check]:
+    """
+    Every JSON Lines output holds ``records`` records, all the same in the same order, and the
+    dlt pipeline's table (the last row) the same records as the first row's file, in any order.
+    """
+    first, pipeline = rows[0], rows[-1]
     checks = same_records(
-        "concurrency outputs agree",
-        options.latency_records,
+        f"{group} outputs agree",
+        records,
         {row: (outputs[row.key], "jsonl") for row in rows if row is not pipeline},
         data,
     )
-    if seq.measured and pipeline.measured:
+    if first.measured and pipeline.measured:
         loaded = run_script(
             "compare-with-pipeline",
-            {"jsonl": str(outputs["seq"]), "database": str(outputs["dlt-pipeline"])},
+            {"jsonl": str(outputs[first.key]), "database": str(outputs[pipeline.key])},
             dict(os.environ),
             data,
         )
         checks.append(
             Check(
-                f"concurrency: {pipeline.label} loaded {options.latency_records:,} records, "
-                f"the same as {seq.label} (in any order)",
-                loaded["records"] == options.latency_records and loaded["differing"] == 0,
+                f"{group}: {pipeline.label} loaded {records:,} records, "
+                f"the same as {first.label} (in any order)",
+                loaded["records"] == records and loaded["differing"] == 0,
                 f"it loaded {loaded['records']:,}, {loaded['differing']:,} of them or ours unmatched",
             )
         )
-    return rows, checks
+    return checks
 
 
 def rate_limit_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scenario], list[Check]]:
-    """The operator with max_in_flight "auto" and 8, dlt's RESTClient and the HttpOperator, against a rate-limited API."""
+    """The operator with max_in_flight "auto" and 8, dlt's RESTClient and pipeline and the HttpOperator, against a rate-limited API."""
     page_size, records = options.latency_page_size, options.rate_limit_records
     limit = options.rate_limit or None  # 0: no limit
     rate_limit = (
@@ -714,6 +725,8 @@ def rate_limit_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scena
         span = window(api, api.days)
         url = f"http://127.0.0.1:{api.port}/ratings"
         outputs = {key: data / f"{key}.jsonl" for key in ("rl-auto", "rl-8", "rl-dlt", "rl-http")}
+        outputs["rl-pipeline"] = data / "rl-pipeline.duckdb"
+        client = {"url": url, "login": LOGIN, "password": PASSWORD, "page_size": page_size, "window": span}
 
         def operator(key: str, in_flight: int | str) -> dict[str, Any]:
             return {
@@ -778,18 +791,25 @@ def rate_limit_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scena
                 env,
                 reference="rl-auto",
             ),
+            Scenario(
+                "rl-pipeline",
+                "rate limit",
+                f"{DLT_PIPELINE_LABEL}, {scenario}",
+                records,
+                "fetch-dlt-pipeline",
+                {**client, "output": str(outputs["rl-pipeline"])},
+                env,
+                reference="rl-auto",
+            ),
         ]
         for row in rows:
             row.server, row.rate_limit = api, limit
         run_rounds(rows, options.repeat, data)
-    checks = same_records(
-        "rate limit outputs agree", records, {row: (outputs[row.key], "jsonl") for row in rows}, data
-    )
-    return rows, checks
+    return rows, outputs_agree("rate limit", records, rows, outputs, data)
 
 
 def sequential_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scenario], list[Check]]:
-    """Cursor paging, one window: the hook unsplit and split, dlt's cursor paginator and the HttpOperator."""
+    """Cursor paging, one window: the hook unsplit and split, dlt's cursor paginator and pipeline, and the HttpOperator."""
     page_size, records, split = options.latency_page_size, options.sequential_records, options.split
     scenario = f"cursor API, {options.latency * 1000:.0f} ms latency, pages of {page_size}"
     print(f"Sequential paging: {records:,} ratings in one window, {scenario}", flush=True)
@@ -798,6 +818,7 @@ def sequential_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scena
         span = window(api, api.days, datetimes=True)
         url = f"http://127.0.0.1:{api.port}/ratings"
         outputs = {key: data / f"{key}.jsonl" for key in ("cur-1", "cur-split", "cur-dlt", "cur-http")}
+        outputs["cur-pipeline"] = data / "cur-pipeline.duckdb"
 
         def hook(key: str, in_flight: int, parts: int | str | None) -> dict[str, Any]:
             return {
@@ -865,12 +886,27 @@ def sequential_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scena
                 env,
                 reference="cur-1",
             ),
+            Scenario(
+                "cur-pipeline",
+                "sequential paging",
+                f"{DLT_PIPELINE_CURSOR_LABEL}, {scenario}",
+                records,
+                "fetch-dlt-pipeline",
+                {
+                    "url": url,
+                    "login": LOGIN,
+                    "password": PASSWORD,
+                    "page_size": page_size,
+                    "window": span,
+                    "output": str(outputs["cur-pipeline"]),
+                    "paging": "cursor",
+                },
+                env,
+                reference="cur-1",
+            ),
         ]
         run_rounds(rows, options.repeat, data)
-    checks = same_records(
-        "sequential paging outputs agree", records, {row: (outputs[row.key], "jsonl") for row in rows}, data
-    )
-    return rows, checks
+    return rows, outputs_agree("sequential paging", records, rows, outputs, data)
 
 
 def ranking_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scenario], list[Check]]:

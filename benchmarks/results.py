@@ -231,6 +231,7 @@ def targets(rows: list[Scenario], sizes: Any) -> list[str]:
     for key, name in (
         ("cur-dlt", "dlt's RESTClient with its cursor paginator"),
         ("cur-http", "the HttpOperator"),
+        ("cur-pipeline", "dlt's rest_api pipeline with its cursor paginator"),
     ):
         info(
             ("cur-split", key),
@@ -306,6 +307,20 @@ def rate_limit_targets(rows: list[Scenario], sizes: Any, lines: list[str]) -> No
         lines.append(
             "- INFO (no target): the operator at 8 in flight against the same API failed (see below)"
         )
+    for key, name in (
+        ("rl-dlt", "dlt's RESTClient"),
+        ("rl-http", "the HttpOperator"),
+        ("rl-pipeline", "dlt's rest_api pipeline"),
+    ):
+        peer = by_key.get(key)
+        if peer is not None and peer.counts_requests and auto.counts_requests:
+            lines.append(
+                f"- INFO (no target): {name} against the same API: {requests_figure(peer)}; "
+                f"{seconds_text(peer.seconds)} s and {peer.peak_mib:,.0f} MiB peak RSS against "
+                f"{seconds_text(auto.seconds)} s and {auto.peak_mib:,.0f} MiB with auto"
+            )
+        elif peer is not None and peer.error is not None:
+            lines.append(f"- INFO (no target): {name} against the same API failed (see below)")
 
 
 def requests_figure(row: Scenario) -> str:
