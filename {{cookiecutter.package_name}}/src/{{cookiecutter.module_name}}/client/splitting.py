@@ -8,8 +8,8 @@ high ``max_in_flight`` is. When the API filters by time, ``split`` cuts the wind
 next one's start, and the window's format writes both the same way), so every record falls
 in exactly one. Up to ``max_in_flight`` sub-windows are paged at once, each with every check
 of its paginator, and their pages are yielded in the order of the sub-windows. Lengths are
-measured on the clock, not the wall: a window across a change to or from summer time is cut
-into sub-windows of equal real length.
+counted in real time (UTC), not on the wall clock: a window across a change to or from summer
+time is cut into sub-windows of equal real length.
 
 The output is the unsplit run's, record for record, when the API returns a window's records
 in time order (oldest first), as most date-filtered APIs do: records are never lost or doubled
