@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from {{ cookiecutter.module_name }}.client import APIError, RestApi, auth, paginators, windows
+from {{ cookiecutter.module_name }}.client.deadline import AbortedError
 from {{ cookiecutter.module_name }}.client.pacing import Pacer
 from {{ cookiecutter.module_name }}.client.quota import quota_in
 from {{ cookiecutter.module_name }}.client.settings import Settings
@@ -225,20 +226,65 @@ def test_a_failing_sub_window_does_not_wait_out_another_ones_retry_after(monkeyp
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("split")]
 
 
-def test_a_failing_page_ahead_fails_the_run_without_waiting_out_a_retry_after(monkeypatch):
+def test_a_stop_ends_a_retry_after_wait_at_once_and_sends_no_retry(monkeypatch):
+    # What a split or the pages asked ahead do when one request fails or the caller stops reading.
     server = serve(monkeypatch, counted_api())
-    # The first page alone, then pages asked ahead: one told to come back in 30 s, one refused.
-    server.add_faults(Fault(), Fault(status=429, retry_after=30), Fault(status=404))
+    server.add_faults(Fault(status=429, retry_after=30))
+    stop, raised = threading.Event(), []
+    with {{ cookiecutter.class_prefix }}Hook(api=server.api, max_retries=3) as hook:
+        client = hook.get_conn()
+
+        def fetch_one_page() -> None:
+            with client.transport.stopping_on(stop):
+                try:
+                    client.get({})
+                except APIError as error:
+                    raised.append(error)
+
+        worker = threading.Thread(target=fetch_one_page)
+        try:
+            worker.start()
+            deadline = time.monotonic() + 10
+            while not server.requests and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.2)  # into the 30 s wait
+            began = time.monotonic()
+            client.transport.stop(stop)
+            worker.join(timeout=10)
+            stopped_in = time.monotonic() - began
+            assert len(server.requests) == 1  # the retry was never sent
+            # The transport goes on serving the threads outside the stopped block.
+            assert len(client.get({}).records) > 0
+        finally:
+            worker.join(timeout=30)
+            server.stop()
+
+    assert [type(error) for error in raised] == [AbortedError]
+    assert stopped_in < 2
+
+
+def test_a_stop_ends_a_wait_for_the_pacers_turn():
+    stopped = threading.Event()
+    pacer = Pacer(Settings(max_in_flight="auto"), logging.getLogger("test-pacer"), "api", stopped.is_set)
+    pacer.observe(429, {"Retry-After": "30"})  # every request held 30 s
+    raised = []
+
+    def wait_for_turn() -> None:
+        try:
+            pacer.turn()
+        except AbortedError as error:
+            raised.append(error)
+
+    waiter = threading.Thread(target=wait_for_turn)
+    waiter.start()
+    time.sleep(0.2)
     began = time.monotonic()
-    try:
-        with pytest.raises(APIError, match="HTTP 404"):
-            fetch(
-                server, T0, T0 + dt.timedelta(seconds=SECONDS), batch_size=10, max_in_flight=2, max_retries=3
-            )
-    finally:
-        server.stop()
-    assert time.monotonic() - began < 10
-    assert not [thread for thread in threading.enumerate() if thread.name.startswith("page")]
+    stopped.set()
+    pacer.wake()
+    waiter.join(timeout=10)
+
+    assert time.monotonic() - began < 2
+    assert len(raised) == 1
 
 
 def test_a_failing_sub_window_fails_the_whole_run(monkeypatch):
@@ -313,7 +359,7 @@ def test_the_stand_in_answers_429_beyond_its_burst_with_the_headers_of_its_style
         assert "Retry-After" not in refused and "RateLimit-Policy" not in refused
 
 
-def test_rate_limit_headers_are_read_in_every_form_real_apis_send():
+def test_rate_limit_headers_are_read_in_every_form_real_apis_send(monkeypatch):
     now = 1_800_000_000.0
     old_draft = quota_in(
         {"RateLimit-Remaining": "7", "RateLimit-Reset": "30", "RateLimit-Policy": "100;w=60"}, now
@@ -329,7 +375,15 @@ def test_rate_limit_headers_are_read_in_every_form_real_apis_send():
         {"Retry-After": "Wed, 21 Jan 2027 08:00:10 GMT"}, dt.datetime(2027, 1, 21, 8, tzinfo=UTC).timestamp()
     )
     assert dated.retry_after == 10.0
-    garbage = quota_in({"RateLimit-Remaining": "lots", "RateLimit-Reset": "-3", "Retry-After": "soon"}, now)
+    garbage = quota_in(
+        {
+            "RateLimit-Remaining": "lots",
+            "RateLimit-Reset": "-3",
+            "Retry-After": "soon",
+            "RateLimit-Policy": "0;w=60",
+        },
+        now,
+    )
     assert garbage == quota_in({}, now)
     # Several limits in one header all apply: the one with the fewest requests left counts.
     tightest = quota_in({"RateLimit": '"second";r=9;t=1, "hour";r=0;t=1800'}, now)
@@ -340,10 +394,15 @@ def test_rate_limit_headers_are_read_in_every_form_real_apis_send():
         {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(now) * 1000 + 42_000)}, now
     )
     assert milliseconds.reset == 42.0
-    zoneless = quota_in(
-        {"Retry-After": "Thu, 21 Jan 2027 08:00:10 -0000"},
-        dt.datetime(2027, 1, 21, 8, tzinfo=UTC).timestamp(),
-    )
+    # An HTTP date is in GMT even when it names no zone: not in the machine's local time.
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        moment = dt.datetime(2027, 1, 21, 8, tzinfo=UTC).timestamp()
+        zoneless = quota_in({"Retry-After": "Thu, 21 Jan 2027 08:00:10 -0000"}, moment)
+    finally:
+        monkeypatch.undo()  # TZ as it was
+        time.tzset()
     assert zoneless.retry_after == 10.0
 
 
@@ -450,6 +509,14 @@ def test_auto_holds_no_longer_than_backoff_max_whatever_the_api_asks():
     pacer.turn()
     pacer.turn()
     assert time.monotonic() - began < 2
+
+
+def test_auto_stops_raising_when_more_at_once_only_makes_each_answer_slower():
+    # A server with a fixed throughput: each request takes 10 ms for every request in flight.
+    pacer = Pacer(Settings(max_in_flight="auto"), logging.getLogger("test-pacer"), "api")
+    for _ in range(3000):
+        pacer.observe(200, {}, 0.01 * pacer.limit)
+    assert pacer.limit <= 8
 
 
 def test_auto_ramps_up_again_after_one_unusually_fast_answer():

@@ -7,7 +7,7 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Generator, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from . import splitting
@@ -126,7 +126,9 @@ class Client:
         The next request goes out as soon as a page is taken, before it is handed on, so the
         API stays busy while the caller writes. Closing the generator (or a failed page)
         drops what has not started, ends the waits of what has (between retries, for a
-        turn), and waits only for requests on the wire.
+        turn), and waits only for requests on the wire. Pages come in order, so a page's
+        failure is raised once the pages before it are handed on: a paginator that stops
+        early (a short offset page) never sees a failure of a page it no longer needs.
         """
         pool = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="page")
         pending: deque[tuple[int, Future[Page]]] = deque()
@@ -146,7 +148,7 @@ class Client:
             top_up()
             while pending:
                 position, future = pending.popleft()
-                page = _first_failure_or(future, [ahead for _, ahead in pending])
+                page = future.result()
                 top_up()
                 yield position, page
         finally:
@@ -159,15 +161,3 @@ class Client:
         pages = self.pages(start, end, batch_size=1)
         with contextlib.closing(pages):
             return next((page[0] for page in pages), None)
-
-
-def _first_failure_or(future: Future[Page], ahead: list[Future[Page]]) -> Page:
-    """``future``'s page once it is done; a failure of a request ahead of it as soon as that fails."""
-    watching = {future, *ahead}
-    while not future.done():
-        done, watching = wait(watching, return_when=FIRST_COMPLETED)
-        for finished in done:
-            error = finished.exception()
-            if error is not None and finished is not future:
-                raise error
-    return future.result()

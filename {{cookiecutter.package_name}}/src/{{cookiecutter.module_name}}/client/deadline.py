@@ -207,11 +207,12 @@ class Deadlines:
         retries here, and the pacer's (which ``Pacer.wake`` makes look), raise AbortedError.
         Other threads' requests, and requests after the block, are not affected.
         """
+        outer = getattr(self._local, "stop", None)
         self._local.stop = stop
         try:
             yield
         finally:
-            self._local.stop = None
+            self._local.stop = outer
 
     def stopped(self) -> bool:
         """Whether this thread's caller has set the ``stop`` of its ``stopping_on`` block."""

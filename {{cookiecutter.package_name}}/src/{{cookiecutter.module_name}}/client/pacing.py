@@ -12,8 +12,11 @@ its own. ``max_in_flight="auto"`` adapts instead:
   longer than ``backoff_max``, as a retry waits.
 - It paces starts by what the API says of its limit (``quota``): the policy's rate, and once
   fewer requests remain than might go at once, those spread over the time to the reset.
-- "Fast" is measured against the fastest of the last ``RECENT`` answers, so one lucky
-  answer early on does not stop the ramp for good.
+- "Fast" is measured against the ``BASELINE``-th fastest answer seen, so one or two lucky
+  answers do not stop the ramp for good, and a baseline that never rises with the load keeps
+  the brake on when more requests at once only make each one slower.
+- Every wait it makes, holds and spacing alike, is at most ``backoff_max``, as a retry waits,
+  so no request waits for its turn longer than a retry would.
 - Every change of concurrency is logged with its reason.
 
 ``max_requests_per_second`` bounds both: no two requests, retries included, start closer
@@ -22,10 +25,10 @@ together than one over it.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 
 from .deadline import AbortedError
@@ -37,8 +40,8 @@ from .settings import Settings
 BUSY = 2.0
 # How long to hold requests after a 429 or 503 that says nothing of when to retry, in seconds.
 HOLD_WITHOUT_WORD = 1.0
-# Answers whose latency is remembered: the fastest of these is "fast".
-RECENT = 64
+# "Fast" is the latency of this many-th fastest answer seen: robust to an outlier or two.
+BASELINE = 3
 # Statuses that mean "too fast" (a 503 may also be an overloaded server: backing off helps it too).
 SLOW_DOWN = frozenset({429, 503})
 
@@ -73,7 +76,7 @@ class Pacer:
         self._in_flight = 0
         self._clean = 0
         self._doubling = True
-        self._recent: deque[float] = deque(maxlen=RECENT)
+        self._fastest: list[float] = []  # the BASELINE fastest latencies seen, in order
         self._latency = 0.0
         self._aborted = False
         self._changed = threading.Condition()
@@ -194,8 +197,10 @@ class Pacer:
         self._policy_rate = rate
 
     def _learn(self, latency: float) -> None:
-        self._recent.append(latency)
-        fastest = min(self._recent)
+        if len(self._fastest) < BASELINE or latency < self._fastest[-1]:
+            bisect.insort(self._fastest, latency)
+            del self._fastest[BASELINE:]
+        fastest = self._fastest[-1]
         self._latency = latency if not self._latency else 0.8 * self._latency + 0.2 * latency
         self._clean += 1
         if self._clean < self.limit or self.limit >= self.ceiling:

@@ -119,7 +119,7 @@ def _policy_rate(value: str) -> float | None:
     rates = []
     for params in _items(value):
         quota, window = _number(params.get("q") or params.get("")), _number(params.get("w"))
-        if quota is not None and window:
+        if quota and window:  # a quota of 0 says nothing of a rate to pace to
             rates.append(quota / window)
     return min(rates) if rates else None
 

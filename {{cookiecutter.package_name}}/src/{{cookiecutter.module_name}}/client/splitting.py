@@ -15,8 +15,8 @@ The output is the unsplit run's, record for record, when the API returns a windo
 in time order (oldest first), as most date-filtered APIs do: records are never lost or doubled
 at an edge, and only that order is assumed. A sub-window's pages wait in a temporary file
 (under ``TMPDIR``) until its turn, so memory stays flat however far ahead the others are; a
-sub-window starts only within ``LOOKAHEAD`` sub-windows of the one being read, so the files
-hold at most that many sub-windows' records. When one sub-window fails, or the caller stops
+sub-window starts only within ``LOOKAHEAD`` sub-windows per worker of the one being read,
+so the files hold at most that many sub-windows' records. When one sub-window fails, or the caller stops
 reading, the others give up at their next wait and only requests on the wire are waited for.
 """
 
@@ -278,6 +278,8 @@ class _Split:
                 if self.failure is None:
                     self.failure = error
                 self.changed.notify_all()
+            # The others give up at their next wait, even while the caller is busy with a page.
+            self.client.transport.stop(self.stop)
         finally:
             with self.changed:
                 spool.done = True
