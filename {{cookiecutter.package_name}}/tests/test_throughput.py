@@ -154,7 +154,8 @@ def test_split_auto_asks_once_for_a_window_that_fits_one_page(monkeypatch):
 
 def test_a_window_across_the_change_to_summer_time_is_cut_by_real_time(monkeypatch):
     # New York, 8 March 2026: 01:00 to 03:30 on the wall is 90 minutes, not 150 (2:00 is skipped).
-    api = rest_api(*SEQUENTIAL["cursor"], windows.Window("from", "until", timezone="America/New_York"))
+    window = windows.Window("from", "until", timezone="America/New_York")
+    api = rest_api(*SEQUENTIAL["cursor"], window)
     begin, finish = dt.datetime(2026, 3, 8, 6, tzinfo=UTC), dt.datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
     first, last = int(begin.timestamp()), int(finish.timestamp())
     rows = [(moment, 1 + moment % 7, 1, 4.0) for moment in range(first - 600, last + 600, 10)]
@@ -170,10 +171,7 @@ def test_a_window_across_the_change_to_summer_time_is_cut_by_real_time(monkeypat
     assert whole == stored(server, first, last)
     assert parts == whole
     asked = sorted(
-        {
-            (api.window.parse(request["from"]), api.window.parse(request["until"]))
-            for request in server.requests
-        }
+        {(window.parse(request["from"]), window.parse(request["until"])) for request in server.requests}
     )
     # Four sub-windows of 22.5 minutes, edge to edge, none past the window's end.
     assert asked == [(first + n * 1350, first + (n + 1) * 1350) for n in range(4)]
