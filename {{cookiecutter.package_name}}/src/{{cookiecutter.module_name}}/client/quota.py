@@ -16,12 +16,13 @@ Anything unreadable counts as absent: a header never fails a request.
 
 from __future__ import annotations
 
-import datetime as dt
 import email.utils
 import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from .windows import UTC
 
 # A reset larger than this is a Unix time, not a number of seconds from now,
 UNIX_TIME_FROM = 1_000_000_000
@@ -89,7 +90,7 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
     except (TypeError, ValueError, IndexError):
         return None
     if moment.tzinfo is None:  # "-0000" or no zone: HTTP dates are in GMT
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
