@@ -762,14 +762,7 @@ def rate_limit_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scena
                 f"{DLT_CLIENT_LABEL}, {scenario}",
                 records,
                 "fetch-dlt-client",
-                {
-                    "url": url,
-                    "login": LOGIN,
-                    "password": PASSWORD,
-                    "page_size": page_size,
-                    "window": span,
-                    "output": str(outputs["rl-dlt"]),
-                },
+                {**client, "output": str(outputs["rl-dlt"])},
                 env,
                 reference="rl-auto",
             ),
@@ -819,6 +812,14 @@ def sequential_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scena
         url = f"http://127.0.0.1:{api.port}/ratings"
         outputs = {key: data / f"{key}.jsonl" for key in ("cur-1", "cur-split", "cur-dlt", "cur-http")}
         outputs["cur-pipeline"] = data / "cur-pipeline.duckdb"
+        cursor_client = {
+            "url": url,
+            "login": LOGIN,
+            "password": PASSWORD,
+            "page_size": page_size,
+            "window": span,
+            "paging": "cursor",
+        }
 
         def hook(key: str, in_flight: int, parts: int | str | None) -> dict[str, Any]:
             return {
@@ -856,15 +857,7 @@ def sequential_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scena
                 f"{DLT_CURSOR_LABEL}, {scenario}",
                 records,
                 "fetch-dlt-client",
-                {
-                    "url": url,
-                    "login": LOGIN,
-                    "password": PASSWORD,
-                    "page_size": page_size,
-                    "window": span,
-                    "output": str(outputs["cur-dlt"]),
-                    "paging": "cursor",
-                },
+                {**cursor_client, "output": str(outputs["cur-dlt"])},
                 env,
                 reference="cur-1",
             ),
@@ -892,15 +885,7 @@ def sequential_rows(options: argparse.Namespace, data: Path) -> tuple[list[Scena
                 f"{DLT_PIPELINE_CURSOR_LABEL}, {scenario}",
                 records,
                 "fetch-dlt-pipeline",
-                {
-                    "url": url,
-                    "login": LOGIN,
-                    "password": PASSWORD,
-                    "page_size": page_size,
-                    "window": span,
-                    "output": str(outputs["cur-pipeline"]),
-                    "paging": "cursor",
-                },
+                {**cursor_client, "output": str(outputs["cur-pipeline"])},
                 env,
                 reference="cur-1",
             ),
